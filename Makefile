@@ -1,0 +1,55 @@
+# ai-impact-warehouse — the two commands are `make demo` and `make test`.
+# Everything is installed from the committed uv.lock; uv itself is bootstrapped
+# into .tools/ when it is not on PATH.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+SCALE ?= full
+
+UV := $(shell command -v uv 2>/dev/null)
+ifeq ($(UV),)
+UV := .tools/bin/uv
+endif
+
+DBT_FLAGS := --project-dir dbt_project --profiles-dir dbt_project
+
+.PHONY: help setup demo test lint format bench manifest clean
+
+help:
+	@echo "make demo   install, generate the sample organisation, run the pipeline, print headline figures"
+	@echo "make test   install and run the whole test suite"
+	@echo "make lint   ruff + sqlfluff"
+	@echo "make bench  benchmarks (SCALE=small for a quick one)"
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+setup: $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv)
+	$(UV) sync --frozen
+	$(MAKE) --no-print-directory manifest
+
+# The dbt manifest is built here (and by `aiw` when it is stale), never on import.
+manifest:
+	$(UV) run --frozen python -c "from orchestration.dbt import ensure_manifest; ensure_manifest()"
+
+demo: setup
+	$(UV) run --frozen aiw demo
+
+test: setup
+	$(UV) run --frozen pytest -n 2 --dist loadgroup
+
+lint: setup
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	AIW_WORK_DB=$$(mktemp -u /tmp/aiw-lint-XXXX.duckdb) $(UV) run --frozen sqlfluff lint dbt_project
+
+format: setup
+	$(UV) run --frozen ruff format .
+	$(UV) run --frozen ruff check --fix .
+
+bench: setup
+	$(UV) run --frozen python benchmarks/run.py --scale $(SCALE)
+
+clean:
+	rm -rf data dbt_project/target dbt_project/logs .pytest_cache

@@ -1,0 +1,160 @@
+"""Extraction assets: landing zone → raw tables of the WORK database."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.extract import (
+    CONTRACTS,
+    DEPLOYS,
+    PRICE_BOOK,
+    USAGE,
+    LoadResult,
+    load_partition,
+    load_reference,
+    load_roster,
+)
+from orchestration.partitions import daily_partitions, partition_days, single_run
+from orchestration.resources import LandingResource, WarehouseResource
+
+GROUP = "raw"
+
+
+def _materialization(results: list[LoadResult]) -> dg.MaterializeResult:
+    files = [row for result in results for row in result.file_rows()]
+    totals = {
+        key: sum(r.as_metadata()[key] for r in results)
+        for key in ("files", "files_quarantined", "lines_read", "rows_loaded", "rows_quarantined")
+    }
+    unbalanced = [f["source_file"] for f in files if f["lines_read"] != f["rows_loaded"] + f["rows_quarantined"]]
+    if unbalanced:
+        # The identity is the contract: a mismatch means a line was lost.
+        raise dg.Failure(f"lines read != loaded + quarantined for {', '.join(unbalanced)}")
+    metadata: dict = {**totals, "notes": "; ".join(n for r in results for n in r.notes) or "none"}
+    if files:
+        metadata["per_file"] = dg.MetadataValue.md(_file_table(files))
+    return dg.MaterializeResult(metadata=metadata)
+
+
+def _file_table(files: list[dict], limit: int = 200) -> str:
+    lines = ["| file | read | loaded | quarantined | status |", "|---|---|---|---|---|"]
+    for f in files[:limit]:
+        status = f["file_status"] + (f" ({f['fault']})" if f["fault"] else "")
+        lines.append(
+            f"| {f['source_file']} | {f['lines_read']} | {f['rows_loaded']} | {f['rows_quarantined']} | {status} |"
+        )
+    if len(files) > limit:
+        lines.append(f"| … {len(files) - limit} more files | | | | |")
+    return "\n".join(lines)
+
+
+def _partitioned_asset(source, description: str):
+    @dg.asset(
+        key=["raw", source.table],
+        name=source.table,
+        group_name=GROUP,
+        partitions_def=daily_partitions,
+        backfill_policy=single_run,
+        kinds={"duckdb", "python"},
+        description=description,
+    )
+    def _asset(
+        context: dg.AssetExecutionContext, landing: LandingResource, warehouse: WarehouseResource
+    ) -> dg.MaterializeResult:
+        zone = landing.zone()
+        zone.check_readable()
+        with warehouse.connect() as con:
+            results = [load_partition(con, zone, source, day) for day in partition_days(context)]
+        loaded = [r for r in results if r.files]
+        context.log.info(
+            f"{source.table}: {len(loaded)} partitions with files, "
+            f"{sum(r.rows_loaded for r in results)} rows loaded, "
+            f"{sum(r.rows_quarantined for r in results)} quarantined"
+        )
+        return _materialization(results)
+
+    return _asset
+
+
+usage_requests = _partitioned_asset(
+    USAGE, "AI gateway request logs, one row per accepted line, keyed by delivery date dt."
+)
+deploy_records = _partitioned_asset(
+    DEPLOYS, "CD deployment export rows, one row per accepted line, keyed by delivery date dt."
+)
+
+
+@dg.asset(
+    key=["raw", "roster_snapshots"],
+    group_name=GROUP,
+    kinds={"duckdb", "python"},
+    description="HRIS roster snapshots (one file per snapshot date); unchanged files are not re-read.",
+)
+def roster_snapshots(landing: LandingResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    zone = landing.zone()
+    zone.check_readable()
+    with warehouse.connect() as con:
+        return _materialization([load_roster(con, zone)])
+
+
+def _reference_asset(source, description: str):
+    @dg.asset(
+        key=["raw", source.table],
+        name=source.table,
+        group_name=GROUP,
+        kinds={"duckdb", "python"},
+        description=description,
+    )
+    def _asset(landing: LandingResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        zone = landing.zone()
+        zone.check_readable()
+        with warehouse.connect() as con:
+            return _materialization([load_reference(con, zone, source)])
+
+    return _asset
+
+
+price_book = _reference_asset(PRICE_BOOK, "Per-token list prices, effective-dated.")
+contracts = _reference_asset(CONTRACTS, "Pricing regime in force (flat-rate or per-token), effective-dated.")
+
+
+@dg.asset(
+    key=["raw", "landing_audit"],
+    group_name=GROUP,
+    deps=[usage_requests, deploy_records, roster_snapshots, price_book, contracts],
+    kinds={"duckdb"},
+    description=(
+        "The quarantine and per-file accounting that every extraction asset appends to "
+        "(raw.quarantined_records, raw.landing_files)."
+    ),
+)
+def landing_audit(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    with warehouse.connect() as con:
+        files, read, loaded, rejected = con.execute(
+            "SELECT count(*), coalesce(sum(lines_read), 0), coalesce(sum(rows_loaded), 0), "
+            "coalesce(sum(rows_quarantined), 0) FROM raw.landing_files"
+        ).fetchone()
+        by_reason = con.execute(
+            "SELECT source, reason, count(*) FROM raw.quarantined_records GROUP BY ALL ORDER BY ALL"
+        ).fetchall()
+    return dg.MaterializeResult(
+        metadata={
+            "files": files,
+            "lines_read": read,
+            "rows_loaded": loaded,
+            "rows_quarantined": rejected,
+            "quarantine_by_reason": dg.MetadataValue.json(
+                [{"source": s, "reason": r, "rows": n} for s, r, n in by_reason]
+            ),
+        }
+    )
+
+
+extraction_assets = [
+    usage_requests,
+    deploy_records,
+    roster_snapshots,
+    price_book,
+    contracts,
+    landing_audit,
+]

@@ -1,0 +1,34 @@
+"""dbt models as Dagster assets, driven by the run's partition window."""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+from dagster_dbt import DbtCliResource, dbt_assets
+
+from orchestration.dbt import WarehouseDbtTranslator, dbt_project
+from orchestration.partitions import daily_partitions, dbt_build_args, partition_days, single_run
+from orchestration.resources import WarehouseResource
+
+# dbt unit tests are development checks (`make test`); scheduled runs skip them.
+DBT_EXCLUDE = "test_type:unit"
+
+
+@dbt_assets(
+    manifest=dbt_project().manifest_path,
+    project=dbt_project(),
+    dagster_dbt_translator=WarehouseDbtTranslator(),
+    partitions_def=daily_partitions,
+    backfill_policy=single_run,
+    exclude=DBT_EXCLUDE,
+)
+def warehouse_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+):
+    days = partition_days(context)
+    # The profile reads the database path from the environment of the dbt process.
+    os.environ["AIW_WORK_DB"] = str(warehouse.work.resolve())
+    args = dbt_build_args(days[0], days[-1])
+    context.log.info(f"dbt {' '.join(args)}")
+    yield from dbt.cli(args, context=context).stream()

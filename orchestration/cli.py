@@ -1,0 +1,150 @@
+"""`aiw`: generate sample data, run the pipeline, or do both as a demo."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from orchestration.settings import DEFAULT_LANDING, DEFAULT_WAREHOUSE
+
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, as the interface promises
+        self.exit(EXIT_USAGE, f"aiw: error: {message}\n")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    from orchestration.generator import (
+        DEFAULT_BAD_RATE,
+        DEFAULT_DAYS,
+        DEFAULT_EMPLOYEES,
+        DEFAULT_REQUESTS_PER_DEV_DAY,
+        DEFAULT_SEED,
+        DEFAULT_START,
+    )
+
+    parser = _Parser(prog="aiw", description="ai-impact-warehouse")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    generate = commands.add_parser("generate", help="write a sample landing zone")
+    generate.add_argument("--out", required=True, help="folder or fsspec URL")
+    generate.add_argument("--employees", type=int, default=DEFAULT_EMPLOYEES)
+    generate.add_argument("--start", type=_date, default=DEFAULT_START)
+    generate.add_argument("--days", type=int, default=DEFAULT_DAYS)
+    generate.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    generate.add_argument("--requests-per-dev-day", type=float, default=DEFAULT_REQUESTS_PER_DEV_DAY)
+    generate.add_argument("--bad-rate", type=float, default=DEFAULT_BAD_RATE)
+    generate.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+    run = commands.add_parser("run", help="extract, build, check and publish")
+    run.add_argument("--landing", required=True, help="landing zone folder or fsspec URL")
+    run.add_argument("--warehouse", required=True, help="serving DuckDB file BI tools read")
+    run.add_argument("--start", type=_date, help="first delivery day (default: first dt= found)")
+    run.add_argument("--end", type=_date, help="last delivery day (default: last dt= found)")
+
+    commands.add_parser("demo", help="generate sample data if missing, run, print headline figures")
+    return parser
+
+
+def _generate(args) -> int:
+    from orchestration.generator import generate_landing
+
+    try:
+        truth = generate_landing(
+            out=args.out,
+            employees=args.employees,
+            start=args.start,
+            days=args.days,
+            seed=args.seed,
+            requests_per_dev_day=args.requests_per_dev_day,
+            bad_rate=args.bad_rate,
+            progress=not args.no_progress and sys.stderr.isatty(),
+        )
+    except ValueError as exc:
+        print(f"aiw generate: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    records = truth.get("valid_usage_lines", "?")
+    print(f"wrote a landing zone for {args.employees} employees over {args.days} days to {args.out} "
+          f"({records} valid usage records)")
+    return EXIT_OK
+
+
+def _print_outcome(outcome, serving: Path) -> None:
+    print(f"Delivery days {outcome.first_day} .. {outcome.last_day}")
+    for name, meta in sorted(outcome.extraction.items()):
+        if "lines_read" in meta:
+            print(
+                f"  {name:<20} files {meta.get('files', 0):>5}  read {meta['lines_read']:>10,}  "
+                f"loaded {meta['rows_loaded']:>10,}  quarantined {meta['rows_quarantined']:>7,}"
+                + (f"  (whole files quarantined: {meta['files_quarantined']})" if meta.get("files_quarantined") else "")
+            )
+    if outcome.checks:
+        failed = [c for c in outcome.checks if not c["passed"]]
+        print(f"Quality checks: {len(outcome.checks) - len(failed)} passed, {len(failed)} failed")
+        for check in failed:
+            observed = ", ".join(f"{k}={v}" for k, v in check["metadata"].items() if not isinstance(v, (dict, list)))
+            level = "BLOCKING" if check["blocking"] else check["severity"]
+            print(f"  [{level}] {check['name']} on {check['asset']}: {observed}")
+    for failure in outcome.failures:
+        print(f"  step failed: {failure}")
+
+
+def _run(landing: str, warehouse: str, start=None, end=None) -> int:
+    from orchestration.pipeline import UsageError, run_pipeline
+    from orchestration.report import headline
+
+    serving = Path(warehouse)
+    if serving.exists() and serving.is_dir():
+        print(f"aiw run: error: --warehouse {warehouse} is a folder, expected a DuckDB file path", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        outcome = run_pipeline(landing, serving, start, end)
+    except UsageError as exc:
+        print(f"aiw run: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    _print_outcome(outcome, serving)
+    if not outcome.success or not outcome.published:
+        blocking = outcome.failed_blocking_checks
+        reason = (
+            "blocking check failed: " + ", ".join(f"{c['name']} on {c['asset']}" for c in blocking)
+            if blocking else "the run failed"
+        )
+        print(f"aiw run: {reason}; {serving} was left as it was", file=sys.stderr)
+        return EXIT_CHECK_FAILED
+    print(f"Published {serving}")
+    print(headline(serving))
+    return EXIT_OK
+
+
+def _demo() -> int:
+    from orchestration.generator import generate_landing
+
+    landing = Path(DEFAULT_LANDING)
+    if not (landing / "usage").exists():
+        print(f"Generating the sample organisation into {landing} …")
+        generate_landing(out=str(landing), progress=sys.stderr.isatty())
+    return _run(str(landing), DEFAULT_WAREHOUSE)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "generate":
+        return _generate(args)
+    if args.command == "run":
+        return _run(args.landing, args.warehouse, args.start, args.end)
+    return _demo()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

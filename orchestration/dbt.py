@@ -1,0 +1,73 @@
+"""The dbt project as Dagster sees it: one cached DbtProject, keys from dbt metadata."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
+
+from orchestration.settings import DBT_PROJECT_DIR
+
+MANIFEST_INPUTS = ("models", "macros", "seeds", "snapshots", "tests", "dbt_project.yml")
+
+
+@functools.cache
+def dbt_project() -> DbtProject:
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    # `dagster dev` re-parses on start; everywhere else the manifest is built
+    # ahead of time (make, `aiw`, CI) so importing the code location never runs dbt.
+    project.prepare_if_dev()
+    return project
+
+
+def manifest_is_stale(project_dir: Path = DBT_PROJECT_DIR) -> bool:
+    manifest = project_dir / "target" / "manifest.json"
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    for name in MANIFEST_INPUTS:
+        path = project_dir / name
+        files = [path] if path.is_file() else path.rglob("*") if path.exists() else []
+        if any(f.is_file() and f.stat().st_mtime > built for f in files):
+            return True
+    return False
+
+
+def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR) -> None:
+    """Parse the dbt project when its manifest is missing or older than its sources."""
+    if not manifest_is_stale(project_dir):
+        return
+    from dbt.cli.main import dbtRunner
+
+    result = dbtRunner().invoke(
+        ["parse", "--project-dir", str(project_dir), "--profiles-dir", str(project_dir), "--quiet"]
+    )
+    if not result.success:
+        raise RuntimeError(f"dbt parse failed: {result.exception}")
+
+
+class WarehouseDbtTranslator(DagsterDbtTranslator):
+    """Asset keys are [schema, name] unless a node's meta.dagster.asset_key says
+    otherwise; groups are the model's top folder (staging, intermediate, marts)."""
+
+    def __init__(self) -> None:
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        meta_key = (dbt_resource_props.get("meta") or {}).get("dagster", {}).get("asset_key")
+        if meta_key:
+            return dg.AssetKey(meta_key)
+        if dbt_resource_props.get("resource_type") in ("model", "seed", "snapshot"):
+            schema = (dbt_resource_props.get("config") or {}).get("schema") or "main"
+            return dg.AssetKey([schema, dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn") or []
+        if dbt_resource_props.get("resource_type") == "model" and len(fqn) > 2:
+            return fqn[1]
+        return super().get_group_name(dbt_resource_props)

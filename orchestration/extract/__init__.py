@@ -1,0 +1,46 @@
+"""Extraction of the landing zone into the raw tables of the WORK database."""
+
+from __future__ import annotations
+
+import duckdb
+
+from orchestration.extract.loader import (
+    FileResult,
+    LoadResult,
+    load_deploys_partition,
+    load_partition,
+    load_reference,
+    load_roster,
+    load_usage_partition,
+)
+from orchestration.extract.sources import CONTRACTS, DEPLOYS, PRICE_BOOK, ROSTER, USAGE
+from orchestration.extract.store import ensure_raw_schema
+from orchestration.landing import LandingZone
+
+__all__ = [
+    "CONTRACTS",
+    "DEPLOYS",
+    "PRICE_BOOK",
+    "ROSTER",
+    "USAGE",
+    "FileResult",
+    "LoadResult",
+    "ensure_raw_schema",
+    "extract_all",
+    "load_deploys_partition",
+    "load_partition",
+    "load_reference",
+    "load_roster",
+    "load_usage_partition",
+]
+
+
+def extract_all(con: duckdb.DuckDBPyConnection, landing_root: str) -> list[LoadResult]:
+    """Load every partition and file of a landing zone (tests and plain-dbt users)."""
+    landing = LandingZone(landing_root)
+    landing.check_readable()
+    results = [load_roster(con, landing)]
+    results += [load_reference(con, landing, source) for source in (PRICE_BOOK, CONTRACTS)]
+    for source in (USAGE, DEPLOYS):
+        results += [load_partition(con, landing, source, day) for day in landing.partitions(source.name)]
+    return results

@@ -1,0 +1,360 @@
+"""Load landing files into the raw tables: every line loaded or quarantined.
+
+A partition (or an unpartitioned source) is replaced inside one transaction:
+its old rows are deleted and its files re-read. Re-running it any number of
+times, in any order, leaves the same tables, and a process killed mid-load
+leaves the previous state (DuckDB rolls the open transaction back).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+
+import duckdb
+import pyarrow as pa
+
+from orchestration.extract.fields import validation_select
+from orchestration.extract.readers import Digest, WholeFileFault, csv_cells, json_line_batches
+from orchestration.extract.sources import (
+    CONTRACTS,
+    DEPLOYS,
+    PRICE_BOOK,
+    ROSTER,
+    USAGE,
+    Source,
+)
+from orchestration.extract.store import ensure_raw_schema
+from orchestration.landing import ROSTER_FILE, LandingZone
+
+REFERENCE_FILES = {PRICE_BOOK.table: "reference/price_book.csv", CONTRACTS.table: "reference/contracts.csv"}
+
+
+@dataclass
+class FileResult:
+    source: str
+    source_file: str
+    dt: dt.date | None
+    lines_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    file_status: str = "loaded"
+    fault: str | None = None
+    content_sha256: str | None = None
+
+    @property
+    def balanced(self) -> bool:
+        return self.lines_read == self.rows_loaded + self.rows_quarantined
+
+
+@dataclass
+class LoadResult:
+    source: str
+    table: str
+    partition: dt.date | None = None
+    files: list[FileResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def lines_read(self) -> int:
+        return sum(f.lines_read for f in self.files)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(f.rows_quarantined for f in self.files)
+
+    @property
+    def files_quarantined(self) -> int:
+        return sum(1 for f in self.files if f.file_status == "quarantined")
+
+    def as_metadata(self) -> dict:
+        return {
+            "files": len(self.files),
+            "files_quarantined": self.files_quarantined,
+            "lines_read": self.lines_read,
+            "rows_loaded": self.rows_loaded,
+            "rows_quarantined": self.rows_quarantined,
+        }
+
+    def file_rows(self) -> list[dict]:
+        return [asdict(f) for f in self.files]
+
+
+def _sql_date(value: dt.date | None) -> str:
+    return "NULL" if value is None else f"DATE '{value.isoformat()}'"
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+class _Writer:
+    """Validates batches of one source and appends them to raw + quarantine."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, source: Source) -> None:
+        self.con = con
+        self.source = source
+        self.select = validation_select(
+            list(source.fields), source_kind=source.file_format, relation="_aiw_lines"
+        )
+        self.field_columns = ", ".join(f.raw_column for f in source.fields)
+
+    def write(self, batch: pa.Table, *, relative: str, partition: dt.date | None,
+              snapshot_date: dt.date | None = None) -> tuple[int, int]:
+        con = self.con
+        con.register("_aiw_batch", batch)
+        try:
+            delivery = _sql_date(partition)
+            encoding = "_encoding_ok" if "_encoding_ok" in batch.column_names else "true"
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW _aiw_lines AS SELECT *, {delivery} AS _dt FROM _aiw_batch"
+            )
+            if self.source.file_format == "json":
+                # Undecodable bytes make a line invalid JSON, whatever they decode to.
+                con.execute(
+                    "CREATE OR REPLACE TEMP VIEW _aiw_lines AS SELECT line_number, "
+                    f"CASE WHEN {encoding} THEN raw_text ELSE NULL END AS _checked, raw_text, "
+                    f"{delivery} AS _dt FROM _aiw_batch"
+                )
+                select = self.select.replace(
+                    "json_valid(raw_text) AND json_type(raw_text) = 'OBJECT' THEN json(raw_text)",
+                    "json_valid(_checked) AND json_type(_checked) = 'OBJECT' THEN json(_checked)",
+                )
+            else:
+                select = self.select
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _aiw_validated AS {select}")
+            leading = {"dt": delivery, "snapshot_date": _sql_date(snapshot_date)}
+            lead_sql = "".join(f"{leading[name]}, " for name, _ in self.source.extra_columns)
+            con.execute(
+                f"INSERT INTO raw.{self.source.table} SELECT {lead_sql}{_sql_text(relative)}, "
+                f"line_number, {self.field_columns} FROM _aiw_validated WHERE reason IS NULL"
+            )
+            con.execute(
+                "INSERT INTO raw.quarantined_records SELECT "
+                f"{_sql_text(self.source.name)}, {delivery}, {_sql_text(relative)}, line_number, "
+                "reason, detail, raw_text FROM _aiw_validated WHERE reason IS NOT NULL"
+            )
+            loaded, rejected = con.execute(
+                "SELECT count(*) FILTER (WHERE reason IS NULL), count(*) FILTER (WHERE reason IS NOT NULL) "
+                "FROM _aiw_validated"
+            ).fetchone()
+            return int(loaded), int(rejected)
+        finally:
+            con.execute("DROP VIEW IF EXISTS _aiw_lines")
+            con.execute("DROP TABLE IF EXISTS _aiw_validated")
+            con.unregister("_aiw_batch")
+
+
+def _load_file(
+    writer: _Writer,
+    landing: LandingZone,
+    relative: str,
+    *,
+    partition: dt.date | None,
+    snapshot_date: dt.date | None = None,
+) -> FileResult:
+    source = writer.source
+    result = FileResult(source=source.name, source_file=relative, dt=partition)
+    digest = Digest.new()
+    try:
+        if source.file_format == "json":
+            batches: Iterable[pa.Table] = json_line_batches(landing, relative, digest)
+        else:
+            batches = [
+                csv_cells(landing, relative, [f.name for f in source.fields], digest)
+            ]
+        for batch in batches:
+            loaded, rejected = writer.write(
+                batch, relative=relative, partition=partition, snapshot_date=snapshot_date
+            )
+            result.lines_read += batch.num_rows
+            result.rows_loaded += loaded
+            result.rows_quarantined += rejected
+    except WholeFileFault as fault:
+        _quarantine_file(writer.con, source, relative, partition, fault)
+        result.lines_read = result.rows_loaded = result.rows_quarantined = 0
+        result.file_status = "quarantined"
+        result.fault = fault.reason
+    result.content_sha256 = digest.hexdigest()
+    _record_file(writer.con, result, source.table)
+    return result
+
+
+def _quarantine_file(con, source: Source, relative: str, partition, fault: WholeFileFault) -> None:
+    # Rows of batches read before the fault are withdrawn: the file counts as a whole.
+    con.execute(f"DELETE FROM raw.{source.table} WHERE source_file = ?", [relative])
+    con.execute(
+        "DELETE FROM raw.quarantined_records WHERE source_file = ? AND line_number IS NOT NULL",
+        [relative],
+    )
+    con.execute(
+        "INSERT INTO raw.quarantined_records VALUES (?, ?, ?, NULL, ?, ?, NULL)",
+        [source.name, partition, relative, fault.reason, fault.detail],
+    )
+
+
+def _record_file(con, result: FileResult, table: str) -> None:
+    con.execute(
+        "INSERT INTO raw.landing_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            result.source,
+            result.dt,
+            result.source_file,
+            result.content_sha256,
+            result.lines_read,
+            result.rows_loaded,
+            result.rows_quarantined,
+            result.file_status,
+            table,
+        ],
+    )
+
+
+def _in_transaction(con: duckdb.DuckDBPyConnection, work) -> LoadResult:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        result = work()
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+    return result
+
+
+def load_partition(
+    con: duckdb.DuckDBPyConnection, landing: LandingZone, source: Source, partition: dt.date
+) -> LoadResult:
+    """Replace everything delivery partition `partition` of `source` loaded."""
+    if not source.partitioned:
+        raise ValueError(f"{source.table} is not partitioned")
+    ensure_raw_schema(con)
+
+    def work() -> LoadResult:
+        for table in (source.table, "landing_files"):
+            where = "dt = ?" if table == source.table else "dt = ? AND table_name = ?"
+            params = [partition] if table == source.table else [partition, source.table]
+            con.execute(f"DELETE FROM raw.{table} WHERE {where}", params)
+        con.execute(
+            "DELETE FROM raw.quarantined_records WHERE source = ? AND dt = ?",
+            [source.name, partition],
+        )
+        result = LoadResult(source=source.name, table=source.table, partition=partition)
+        writer = _Writer(con, source)
+        for relative in landing.partition_files(source.name, partition):
+            result.files.append(_load_file(writer, landing, relative, partition=partition))
+        return result
+
+    return _in_transaction(con, work)
+
+
+def load_usage_partition(con, landing: LandingZone, partition: dt.date) -> LoadResult:
+    return load_partition(con, landing, USAGE, partition)
+
+
+def load_deploys_partition(con, landing: LandingZone, partition: dt.date) -> LoadResult:
+    return load_partition(con, landing, DEPLOYS, partition)
+
+
+def _forget_file(con, table: str, relative: str, source_name: str) -> None:
+    con.execute(f"DELETE FROM raw.{table} WHERE source_file = ?", [relative])
+    con.execute(
+        "DELETE FROM raw.quarantined_records WHERE source = ? AND source_file = ?",
+        [source_name, relative],
+    )
+    con.execute(
+        "DELETE FROM raw.landing_files WHERE table_name = ? AND source_file = ?", [table, relative]
+    )
+
+
+def load_roster(con: duckdb.DuckDBPyConnection, landing: LandingZone) -> LoadResult:
+    """Bring raw.roster_snapshots in line with the roster folder.
+
+    Snapshots are immutable in practice, so a file whose content hash is
+    unchanged since its last load is not parsed again; changed, new and
+    vanished files are replaced, added and removed.
+    """
+    ensure_raw_schema(con)
+
+    def work() -> LoadResult:
+        result = LoadResult(source=ROSTER.name, table=ROSTER.table)
+        present = landing.files("roster")
+        known = dict(
+            con.execute(
+                "SELECT source_file, content_sha256 FROM raw.landing_files WHERE table_name = ?",
+                [ROSTER.table],
+            ).fetchall()
+        )
+        for relative in sorted(set(known) - set(present)):
+            _forget_file(con, ROSTER.table, relative, ROSTER.name)
+        writer = _Writer(con, ROSTER)
+        for relative in present:
+            name = relative.rsplit("/", 1)[-1]
+            digest = Digest.new()
+            try:
+                with landing.open(relative) as handle:
+                    digest.sha.update(handle.read())
+            except OSError:
+                pass
+            if known.get(relative) == digest.hexdigest():
+                result.files.append(_file_result_from_manifest(con, ROSTER.table, relative))
+                continue
+            _forget_file(con, ROSTER.table, relative, ROSTER.name)
+            match = ROSTER_FILE.match(name)
+            snapshot = _parse_date(match.group(1)) if match else None
+            if snapshot is None:
+                fault = WholeFileFault("bad_file_name", "roster files are named roster_YYYY-MM-DD.csv")
+                _quarantine_file(con, ROSTER, relative, None, fault)
+                file_result = FileResult(
+                    ROSTER.name, relative, None, file_status="quarantined", fault=fault.reason,
+                    content_sha256=digest.hexdigest(),
+                )
+                _record_file(con, file_result, ROSTER.table)
+                result.files.append(file_result)
+                continue
+            result.files.append(
+                _load_file(writer, landing, relative, partition=None, snapshot_date=snapshot)
+            )
+        return result
+
+    return _in_transaction(con, work)
+
+
+def _parse_date(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _file_result_from_manifest(con, table: str, relative: str) -> FileResult:
+    row = con.execute(
+        "SELECT source, dt, source_file, lines_read, rows_loaded, rows_quarantined, file_status, "
+        "content_sha256 FROM raw.landing_files WHERE table_name = ? AND source_file = ?",
+        [table, relative],
+    ).fetchone()
+    return FileResult(
+        source=row[0], dt=row[1], source_file=row[2], lines_read=row[3], rows_loaded=row[4],
+        rows_quarantined=row[5], file_status=row[6], content_sha256=row[7],
+    )
+
+
+def load_reference(con: duckdb.DuckDBPyConnection, landing: LandingZone, source: Source) -> LoadResult:
+    """Replace one reference table (price book or contracts) from its file."""
+    ensure_raw_schema(con)
+    relative = REFERENCE_FILES[source.table]
+
+    def work() -> LoadResult:
+        _forget_file(con, source.table, relative, source.name)
+        result = LoadResult(source=source.name, table=source.table)
+        if not landing.exists(relative):
+            result.notes.append(f"{relative} is missing: {source.table} is empty")
+            return result
+        result.files.append(_load_file(_Writer(con, source), landing, relative, partition=None))
+        return result
+
+    return _in_transaction(con, work)

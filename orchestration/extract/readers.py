@@ -1,0 +1,190 @@
+"""Turn one landing file into batches of numbered lines (JSON) or cells (CSV).
+
+Files are read as streams in bounded blocks, so memory follows the block size,
+not the size of a delivery day. Line numbers are physical lines of the
+decompressed file, 1-based, as the quarantine contract requires.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from orchestration.landing import LandingZone
+
+BLOCK_BYTES = 64 << 20
+
+
+class WholeFileFault(Exception):
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass
+class Digest:
+    """Content hash of the decompressed bytes: the same content under another
+    name or another compression is recognised as a re-delivery."""
+
+    sha: hashlib._Hash
+
+    @classmethod
+    def new(cls) -> Digest:
+        return cls(hashlib.sha256())
+
+    def hexdigest(self) -> str:
+        return self.sha.hexdigest()
+
+
+def _decompressed(landing: LandingZone, relative: str):
+    raw = landing.open(relative)
+    if relative.endswith(".gz"):
+        return gzip.GzipFile(fileobj=raw, mode="rb")
+    return raw
+
+
+def _read_blocks(landing: LandingZone, relative: str, digest: Digest) -> Iterator[bytes]:
+    try:
+        with _decompressed(landing, relative) as stream:
+            while True:
+                block = stream.read(BLOCK_BYTES)
+                if not block:
+                    return
+                digest.sha.update(block)
+                yield block
+    except EOFError as exc:
+        raise WholeFileFault("truncated_gzip", f"compressed stream ends early: {exc}") from None
+    except (gzip.BadGzipFile, zlib.error) as exc:
+        raise WholeFileFault("unreadable_file", f"not a valid gzip file: {exc}") from None
+    except OSError as exc:
+        raise WholeFileFault("unreadable_file", f"cannot read file: {exc}") from None
+
+
+def _decode_lines(block: bytes) -> tuple[list[str], list[bool]]:
+    try:
+        lines = block.decode("utf-8").split("\n")
+        return lines, [True] * len(lines)
+    except UnicodeDecodeError:
+        raw_lines = block.split(b"\n")
+        ok = []
+        for raw in raw_lines:
+            try:
+                raw.decode("utf-8")
+                ok.append(True)
+            except UnicodeDecodeError:
+                ok.append(False)
+        return [raw.decode("utf-8", errors="replace") for raw in raw_lines], ok
+
+
+def json_line_batches(landing: LandingZone, relative: str, digest: Digest) -> Iterator[pa.Table]:
+    """Arrow batches with columns line_number, raw_text, _encoding_ok."""
+    next_line = 1
+    carry = b""
+    for block in _read_blocks(landing, relative, digest):
+        block = carry + block
+        cut = block.rfind(b"\n")
+        if cut < 0:
+            carry = block
+            continue
+        carry = block[cut + 1 :]
+        lines, ok = _decode_lines(block[:cut])
+        yield _line_table(next_line, lines, ok)
+        next_line += len(lines)
+    if carry:
+        lines, ok = _decode_lines(carry)
+        yield _line_table(next_line, lines, ok)
+
+
+def _line_table(first_line: int, lines: list[str], ok: list[bool]) -> pa.Table:
+    return pa.table(
+        {
+            "line_number": pa.array(range(first_line, first_line + len(lines)), pa.int64()),
+            "raw_text": pa.array(lines, pa.string()),
+            "_encoding_ok": pa.array(ok, pa.bool_()),
+        }
+    )
+
+
+def csv_cells(
+    landing: LandingZone, relative: str, expected_columns: list[str], digest: Digest
+) -> pa.Table:
+    """One Arrow table: line_number, raw_text, _field_count, _field_count_ok,
+    _expected_fields, s_0..s_n (cells in `expected_columns` order).
+
+    The header is matched by name (order and extra columns are free); a header
+    lacking a contract column faults the whole file.
+    """
+    data = b"".join(_read_blocks(landing, relative, digest))
+    text = data.decode("utf-8", errors="replace")
+    rows = list(_physical_rows(text))
+    if not rows or not any(cell.strip() for cell in rows[0][2]):
+        raise WholeFileFault("missing_header", "file is empty or has no header row")
+    header = [cell.strip().lower() for cell in rows[0][2]]
+    missing = [c for c in expected_columns if c not in header]
+    if missing:
+        raise WholeFileFault(
+            "missing_header", f"header lacks {', '.join(missing)} (got: {','.join(header)})"
+        )
+    positions = [header.index(c) for c in expected_columns]
+    body = rows[1:]
+    columns: dict[str, list] = {
+        "line_number": [r[0] for r in body],
+        "raw_text": [r[1] for r in body],
+        "_field_count": [len(r[2]) for r in body],
+        "_field_count_ok": [len(r[2]) == len(header) for r in body],
+        "_expected_fields": [len(header)] * len(body),
+    }
+    for index, position in enumerate(positions):
+        columns[f"s_{index}"] = [
+            r[2][position] if len(r[2]) == len(header) else None for r in body
+        ]
+    schema = pa.schema(
+        [
+            ("line_number", pa.int64()),
+            ("raw_text", pa.string()),
+            ("_field_count", pa.int64()),
+            ("_field_count_ok", pa.bool_()),
+            ("_expected_fields", pa.int64()),
+            *((f"s_{i}", pa.string()) for i in range(len(positions))),
+        ]
+    )
+    return pa.table(columns, schema=schema)
+
+
+def _physical_rows(text: str) -> Iterator[tuple[int, str, list[str]]]:
+    """(first physical line, raw text, cells) per CSV record; a quoted newline
+    makes one record span several lines. A record the csv module cannot parse
+    is returned with no cells, so it is quarantined instead of stopping the file."""
+    buffered: list[str] = []
+
+    def feed() -> Iterator[str]:
+        for line in io.StringIO(text, newline=""):
+            buffered.append(line)
+            yield line
+
+    lines = feed()
+    first_line = 1
+    while True:
+        reader = csv.reader(lines, strict=True)
+        try:
+            for cells in reader:
+                span = len(buffered)
+                raw = "".join(buffered).rstrip("\r\n")
+                buffered.clear()
+                yield first_line, raw, cells
+                first_line += span
+            return
+        except csv.Error:
+            span = max(1, len(buffered))
+            raw = "".join(buffered).rstrip("\r\n")
+            buffered.clear()
+            yield first_line, raw, []
+            first_line += span

@@ -1,0 +1,143 @@
+"""The five landing sources: their fields and the raw table each one fills."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from orchestration.extract.fields import SQL_TYPES, Field
+
+COUNT = "count"
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str  # the `source` value in the quarantine, and the landing folder
+    table: str  # raw table (schema raw)
+    fields: tuple[Field, ...]
+    file_format: str  # json | csv
+    partitioned: bool
+    extra_columns: tuple[tuple[str, str], ...] = ()  # leading raw columns (name, type)
+
+    @property
+    def raw_columns(self) -> list[tuple[str, str]]:
+        return [
+            *self.extra_columns,
+            ("source_file", "VARCHAR"),
+            ("line_number", "BIGINT"),
+            *((f.raw_column, SQL_TYPES[f.kind]) for f in self.fields),
+        ]
+
+
+USAGE = Source(
+    name="usage",
+    table="usage_requests",
+    file_format="json",
+    partitioned=True,
+    extra_columns=(("dt", "DATE"),),
+    fields=(
+        Field("request_id"),
+        Field("timestamp", "timestamp", column="requested_at", check_delivery=True),
+        Field("user_email"),
+        Field("client"),
+        Field("agent_id", required=False),
+        Field("session_id", required=False),
+        Field("model"),
+        Field("service_tier", "enum", required=False, allowed=("standard", "batch")),
+        Field("status", "enum", allowed=("success", "error")),
+        Field("input_tokens", COUNT, json_path="$.usage.input_tokens"),
+        Field("output_tokens", COUNT, json_path="$.usage.output_tokens"),
+        Field("cache_creation_input_tokens", COUNT, json_path="$.usage.cache_creation_input_tokens"),
+        Field("cache_read_input_tokens", COUNT, json_path="$.usage.cache_read_input_tokens"),
+        Field("latency_ms", "int", required=False, minimum=0),
+    ),
+)
+
+DEPLOYS = Source(
+    name="deploys",
+    table="deploy_records",
+    file_format="csv",
+    partitioned=True,
+    extra_columns=(("dt", "DATE"),),
+    fields=(
+        Field("deployment_id"),
+        Field("change_id"),
+        Field("commit_sha", required=False),
+        Field("service"),
+        Field("environment", "enum", allowed=("production", "staging", "development")),
+        Field("region", required=False),
+        Field("attempt", "int", minimum=1),
+        Field("author_email", required=False),
+        Field("started_at", "timestamp", check_delivery=True),
+        Field("finished_at", "timestamp", required=False, check_delivery=True),
+        Field("status", "enum", allowed=("succeeded", "failed", "cancelled", "in_progress")),
+        Field("rollback_of", required=False),
+        Field("lines_added", COUNT),
+        Field("lines_deleted", COUNT),
+        Field("ai_assisted", "boolean"),
+    ),
+)
+
+ROSTER = Source(
+    name="roster",
+    table="roster_snapshots",
+    file_format="csv",
+    partitioned=False,
+    extra_columns=(("snapshot_date", "DATE"),),
+    fields=(
+        Field("employee_id"),
+        Field("work_email"),
+        Field("full_name", required=False),
+        Field(
+            "job_family",
+            "enum",
+            allowed=(
+                "software_engineer",
+                "engineering_manager",
+                "product_manager",
+                "data_scientist",
+                "designer",
+                "other",
+            ),
+        ),
+        Field("job_level", required=False),
+        Field("team_id"),
+        Field("team_name", required=False),
+        Field("org_name", required=False),
+        Field("manager_id", required=False),
+        Field("location", required=False),
+        Field("employment_status", "enum", allowed=("active", "leave", "terminated")),
+        Field("hire_date", "date", required=False),
+        Field("termination_date", "date", required=False),
+        Field("annual_salary_usd", "decimal", required=False, minimum=0),
+    ),
+)
+
+PRICE_BOOK = Source(
+    name="reference",
+    table="price_book",
+    file_format="csv",
+    partitioned=False,
+    fields=(
+        Field("model"),
+        Field("token_type", "enum", allowed=("input", "output", "cache_write", "cache_read")),
+        Field("usd_per_mtok", "decimal", minimum=0),
+        Field("effective_from", "date"),
+        Field("effective_to", "date", required=False),
+    ),
+)
+
+CONTRACTS = Source(
+    name="reference",
+    table="contracts",
+    file_format="csv",
+    partitioned=False,
+    fields=(
+        Field("contract_id"),
+        Field("pricing_model", "enum", allowed=("flat_rate", "per_token")),
+        Field("seat_usd_per_month", "decimal", required=False, minimum=0),
+        Field("effective_from", "date"),
+        Field("effective_to", "date", required=False),
+    ),
+)
+
+ALL_SOURCES = (USAGE, DEPLOYS, ROSTER, PRICE_BOOK, CONTRACTS)

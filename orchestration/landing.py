@@ -1,0 +1,86 @@
+"""Read-only access to the landing zone on a local path or any fsspec URL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import fsspec
+from fsspec.core import url_to_fs
+
+PARTITIONED_SOURCES = ("usage", "deploys")
+_PARTITION_DIR = re.compile(r"^dt=(\d{4}-\d{2}-\d{2})$")
+ROSTER_FILE = re.compile(r"^roster_(\d{4}-\d{2}-\d{2})\.csv$")
+
+
+class LandingZoneError(Exception):
+    """The landing zone cannot be read at all (as opposed to one bad file)."""
+
+
+@dataclass(frozen=True)
+class LandingZone:
+    url: str
+
+    def __post_init__(self) -> None:
+        try:
+            fs, root = url_to_fs(self.url)
+        except (ImportError, ValueError) as exc:
+            raise LandingZoneError(f"cannot open landing zone {self.url!r}: {exc}") from None
+        object.__setattr__(self, "fs", fs)
+        object.__setattr__(self, "root", root.rstrip("/"))
+
+    fs: fsspec.AbstractFileSystem = None  # type: ignore[assignment]
+    root: str = ""
+
+    def check_readable(self) -> None:
+        try:
+            ok = self.fs.isdir(self.root)
+        except Exception as exc:
+            raise LandingZoneError(f"cannot read landing zone {self.url!r}: {exc}") from None
+        if not ok:
+            raise LandingZoneError(f"landing zone {self.url!r} does not exist or is not a folder")
+
+    def _abs(self, relative: str) -> str:
+        return f"{self.root}/{relative}"
+
+    def _names(self, relative_dir: str) -> list[str]:
+        path = self._abs(relative_dir)
+        if not self.fs.isdir(path):
+            return []
+        return sorted(p.rstrip("/").rsplit("/", 1)[-1] for p in self.fs.ls(path, detail=False))
+
+    def partitions(self, source: str) -> list[dt.date]:
+        """Delivery dates (`dt=` folders) present for a partitioned source."""
+        days = []
+        for name in self._names(source):
+            match = _PARTITION_DIR.match(name)
+            if match:
+                try:
+                    days.append(dt.date.fromisoformat(match.group(1)))
+                except ValueError:
+                    continue
+        return sorted(days)
+
+    def partition_files(self, source: str, day: dt.date) -> list[str]:
+        """Relative paths of the files of one partition, in path order."""
+        folder = f"{source}/dt={day.isoformat()}"
+        return [
+            f"{folder}/{name}"
+            for name in self._names(folder)
+            if not name.startswith((".", "_")) and self.fs.isfile(self._abs(f"{folder}/{name}"))
+        ]
+
+    def files(self, folder: str) -> list[str]:
+        return [
+            f"{folder}/{name}"
+            for name in self._names(folder)
+            if not name.startswith((".", "_")) and self.fs.isfile(self._abs(f"{folder}/{name}"))
+        ]
+
+    def exists(self, relative: str) -> bool:
+        return self.fs.isfile(self._abs(relative))
+
+    def open(self, relative: str) -> BinaryIO:
+        return self.fs.open(self._abs(relative), "rb")

@@ -1,0 +1,107 @@
+"""`aiw run`: materialize every asset for a range of delivery days, in-process."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+from orchestration.landing import PARTITIONED_SOURCES, LandingZone, LandingZoneError
+from orchestration.partitions import daily_partitions
+
+
+class UsageError(Exception):
+    """Bad arguments or an unreadable landing zone: exit status 2, one line."""
+
+
+@dataclass
+class RunOutcome:
+    success: bool
+    first_day: dt.date
+    last_day: dt.date
+    extraction: dict[str, dict] = field(default_factory=dict)
+    checks: list[dict] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    published: bool = False
+
+    @property
+    def failed_blocking_checks(self) -> list[dict]:
+        return [c for c in self.checks if not c["passed"] and c["blocking"]]
+
+
+def resolve_days(landing: LandingZone, start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
+    """The delivery-day range to run: the given bounds, else every dt= found."""
+    try:
+        landing.check_readable()
+        found = sorted({d for s in PARTITIONED_SOURCES for d in landing.partitions(s)})
+    except LandingZoneError as exc:
+        raise UsageError(str(exc)) from None
+    if start and end and end < start:
+        raise UsageError(f"--end {end} is before --start {start}")
+    in_range = [d for d in found if (not start or d >= start) and (not end or d <= end)]
+    if not in_range and not (start and end):
+        raise UsageError(f"no usage/ or deploys/ dt=YYYY-MM-DD partitions found in {landing.url}")
+    first = start or in_range[0]
+    last = end or in_range[-1]
+    keys = daily_partitions.get_partition_keys()
+    for day in (first, last):
+        if day.isoformat() not in keys:
+            raise UsageError(
+                f"day {day} is outside the partitions {keys[0]}..{keys[-1]} "
+                "(set AIW_PARTITIONS_START to admit older data)"
+            )
+    return first, last
+
+
+def run_pipeline(landing_url: str, serving_path: Path, start: dt.date | None = None,
+                 end: dt.date | None = None) -> RunOutcome:
+    from orchestration.code_location import all_assets, all_checks, resources
+    from orchestration.dbt import ensure_manifest
+
+    landing = LandingZone(landing_url) if landing_url else None
+    if landing is None:
+        raise UsageError("--landing is empty")
+    first, last = resolve_days(landing, start, end)
+    ensure_manifest()
+    result = dg.materialize(
+        [*all_assets(), *all_checks()],
+        resources=resources(landing_url, str(serving_path)),
+        tags={
+            ASSET_PARTITION_RANGE_START_TAG: first.isoformat(),
+            ASSET_PARTITION_RANGE_END_TAG: last.isoformat(),
+        },
+        raise_on_error=False,
+    )
+    return _outcome(result, first, last)
+
+
+def _outcome(result: dg.ExecuteInProcessResult, first: dt.date, last: dt.date) -> RunOutcome:
+    outcome = RunOutcome(success=result.success, first_day=first, last_day=last)
+    for event in result.get_asset_materialization_events():
+        materialization = event.asset_materialization
+        key = materialization.asset_key
+        if key.path[0] == "raw":
+            outcome.extraction[key.path[-1]] = {k: v.value for k, v in materialization.metadata.items()}
+        if key.path == ["publish", "serving_warehouse"]:
+            outcome.published = True
+    for evaluation in result.get_asset_check_evaluations():
+        metadata = {k: v.value for k, v in evaluation.metadata.items()}
+        outcome.checks.append(
+            {
+                "name": evaluation.check_name,
+                "asset": evaluation.asset_key.to_user_string(),
+                "passed": evaluation.passed,
+                "severity": evaluation.severity.value,
+                "blocking": bool(evaluation.blocking) and evaluation.severity == dg.AssetCheckSeverity.ERROR,
+                "metadata": metadata,
+            }
+        )
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            error = event.step_failure_data.error
+            message = (error.message if error else "failed").strip().splitlines()
+            outcome.failures.append(f"{event.step_key}: {message[0] if message else 'failed'}")
+    return outcome
