@@ -1,6 +1,5 @@
 """The daily schedule and the sensor that reacts to newly landed partitions."""
 
-from __future__ import annotations
 
 import hashlib
 import json

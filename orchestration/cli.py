@@ -82,7 +82,11 @@ def _generate(args) -> int:
 
 def _print_outcome(outcome, serving: Path) -> None:
     print(f"Delivery days {outcome.first_day} .. {outcome.last_day}")
-    for name, meta in sorted(outcome.extraction.items()):
+    # landing_files sums every file of the run, so it is printed last, as the total.
+    ordered = sorted(outcome.extraction.items(), key=lambda item: (item[0] == "landing_files", item[0]))
+    for name, meta in ordered:
+        if name == "landing_files":
+            name = "all files"
         if "lines_read" in meta:
             print(
                 f"  {name:<20} files {meta.get('files', 0):>5}  read {meta['lines_read']:>10,}  "
@@ -120,7 +124,9 @@ def _run(landing: str, warehouse: str, start=None, end=None) -> int:
             "blocking check failed: " + ", ".join(f"{c['name']} on {c['asset']}" for c in blocking)
             if blocking else "the run failed"
         )
-        print(f"aiw run: {reason}; {serving} was left as it was", file=sys.stderr)
+        from orchestration.pipeline import run_log_path
+
+        print(f"aiw run: {reason}; {serving} was left as it was (log: {run_log_path(serving)})", file=sys.stderr)
         return EXIT_CHECK_FAILED
     print(f"Published {serving}")
     print(headline(serving))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,11 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 
 from orchestration.landing import PARTITIONED_SOURCES, LandingZone, LandingZoneError
 from orchestration.partitions import daily_partitions
+from orchestration.settings import work_path_for
+
+
+def run_log_path(serving_path: Path) -> Path:
+    return work_path_for(serving_path).with_suffix(".log")
 
 
 class UsageError(Exception):
@@ -58,30 +64,38 @@ def resolve_days(landing: LandingZone, start: dt.date | None, end: dt.date | Non
 
 def run_pipeline(landing_url: str, serving_path: Path, start: dt.date | None = None,
                  end: dt.date | None = None) -> RunOutcome:
-    from orchestration.code_location import all_assets, all_checks, resources
     from orchestration.dbt import ensure_manifest
 
     landing = LandingZone(landing_url) if landing_url else None
     if landing is None:
         raise UsageError("--landing is empty")
     first, last = resolve_days(landing, start, end)
+    # Parse before the code location is imported: the dbt assets read the manifest then.
     ensure_manifest()
-    result = dg.materialize(
-        [*all_assets(), *all_checks()],
-        resources=resources(landing_url, str(serving_path)),
-        tags={
-            ASSET_PARTITION_RANGE_START_TAG: first.isoformat(),
-            ASSET_PARTITION_RANGE_END_TAG: last.isoformat(),
-        },
-        raise_on_error=False,
-    )
+    from orchestration.code_location import all_assets, all_checks, resources
+
+    log_path = run_log_path(serving_path)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    # dbt's own log goes to a file beside the WORK database; the CLI prints a summary.
+    with open(log_path, "w") as log, contextlib.redirect_stdout(log):
+        result = dg.materialize(
+            [*all_assets(), *all_checks()],
+            resources=resources(landing_url, str(serving_path)),
+            tags={
+                ASSET_PARTITION_RANGE_START_TAG: first.isoformat(),
+                ASSET_PARTITION_RANGE_END_TAG: last.isoformat(),
+            },
+            raise_on_error=False,
+            # Dagster's step-by-step log stays in its event log; warnings still reach stderr.
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        )
     return _outcome(result, first, last)
 
 
 def _outcome(result: dg.ExecuteInProcessResult, first: dt.date, last: dt.date) -> RunOutcome:
     outcome = RunOutcome(success=result.success, first_day=first, last_day=last)
     for event in result.get_asset_materialization_events():
-        materialization = event.asset_materialization
+        materialization = event.event_specific_data.materialization
         key = materialization.asset_key
         if key.path[0] == "raw":
             outcome.extraction[key.path[-1]] = {k: v.value for k, v in materialization.metadata.items()}
@@ -101,7 +115,15 @@ def _outcome(result: dg.ExecuteInProcessResult, first: dt.date, last: dt.date) -
         )
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
-            error = event.step_failure_data.error
-            message = (error.message if error else "failed").strip().splitlines()
-            outcome.failures.append(f"{event.step_key}: {message[0] if message else 'failed'}")
+            outcome.failures.append(f"{event.step_key}: {_root_cause(event.step_failure_data.error)}")
     return outcome
+
+
+def _root_cause(error) -> str:
+    """The innermost error's first line: Dagster wraps the exception that matters."""
+    while error is not None and error.cause is not None:
+        error = error.cause
+    if error is None:
+        return "failed"
+    lines = error.message.strip().splitlines()
+    return lines[0] if lines else error.cls_name or "failed"

@@ -1,6 +1,5 @@
 """Extraction assets: landing zone → raw tables of the WORK database."""
 
-from __future__ import annotations
 
 import dagster as dg
 
@@ -51,7 +50,6 @@ def _file_table(files: list[dict], limit: int = 200) -> str:
 def _partitioned_asset(source, description: str):
     @dg.asset(
         key=["raw", source.table],
-        name=source.table,
         group_name=GROUP,
         partitions_def=daily_partitions,
         backfill_policy=single_run,
@@ -100,7 +98,6 @@ def roster_snapshots(landing: LandingResource, warehouse: WarehouseResource) -> 
 def _reference_asset(source, description: str):
     @dg.asset(
         key=["raw", source.table],
-        name=source.table,
         group_name=GROUP,
         kinds={"duckdb", "python"},
         description=description,
@@ -118,17 +115,30 @@ price_book = _reference_asset(PRICE_BOOK, "Per-token list prices, effective-date
 contracts = _reference_asset(CONTRACTS, "Pricing regime in force (flat-rate or per-token), effective-dated.")
 
 
-@dg.asset(
-    key=["raw", "landing_audit"],
-    group_name=GROUP,
-    deps=[usage_requests, deploy_records, roster_snapshots, price_book, contracts],
-    kinds={"duckdb"},
-    description=(
-        "The quarantine and per-file accounting that every extraction asset appends to "
-        "(raw.quarantined_records, raw.landing_files)."
-    ),
+_EXTRACTED = [usage_requests, deploy_records, roster_snapshots, price_book, contracts]
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            ["raw", "quarantined_records"],
+            group_name=GROUP,
+            kinds={"duckdb"},
+            deps=_EXTRACTED,
+            description="Every rejected line or whole file, with file, line number and reason.",
+        ),
+        dg.AssetSpec(
+            ["raw", "landing_files"],
+            group_name=GROUP,
+            kinds={"duckdb"},
+            deps=_EXTRACTED,
+            description="One row per landing file seen: content hash and lines read/loaded/quarantined.",
+        ),
+    ],
 )
-def landing_audit(warehouse: WarehouseResource) -> dg.MaterializeResult:
+def landing_audit(warehouse: WarehouseResource):
+    """Every extraction asset appends to these two tables; this step summarises
+    them once per run so the UI shows the run's accounting in one place."""
     with warehouse.connect() as con:
         files, read, loaded, rejected = con.execute(
             "SELECT count(*), coalesce(sum(lines_read), 0), coalesce(sum(rows_loaded), 0), "
@@ -137,16 +147,18 @@ def landing_audit(warehouse: WarehouseResource) -> dg.MaterializeResult:
         by_reason = con.execute(
             "SELECT source, reason, count(*) FROM raw.quarantined_records GROUP BY ALL ORDER BY ALL"
         ).fetchall()
-    return dg.MaterializeResult(
+    yield dg.MaterializeResult(
+        asset_key=["raw", "quarantined_records"],
         metadata={
-            "files": files,
-            "lines_read": read,
-            "rows_loaded": loaded,
             "rows_quarantined": rejected,
-            "quarantine_by_reason": dg.MetadataValue.json(
+            "by_reason": dg.MetadataValue.json(
                 [{"source": s, "reason": r, "rows": n} for s, r, n in by_reason]
             ),
-        }
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key=["raw", "landing_files"],
+        metadata={"files": files, "lines_read": read, "rows_loaded": loaded, "rows_quarantined": rejected},
     )
 
 

@@ -1,6 +1,5 @@
 """The serving file: published only after every blocking check has passed."""
 
-from __future__ import annotations
 
 import dagster as dg
 

@@ -1,6 +1,5 @@
 """dbt models as Dagster assets, driven by the run's partition window."""
 
-from __future__ import annotations
 
 import os
 

@@ -1,0 +1,269 @@
+"""`make bench`: generate an organisation, run the pipeline, print a table of figures.
+
+Every pipeline step runs as `aiw run` in a child process so wall time and the
+peak memory of the whole process tree (dbt runs in a grandchild) are measured
+the way an operator would see them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import psutil
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from orchestration.generator import generate_landing  # noqa: E402
+
+SCALES = {
+    # About 1 million usage records per working day, over 60 days (the issue's scale).
+    "full": {"employees": 2000, "days": 60, "records_per_workday": 1_000_000},
+    # A quick look that finishes in under a minute.
+    "small": {"employees": 300, "days": 14, "records_per_workday": 8_000},
+}
+START = dt.date(2026, 1, 5)
+
+
+def requests_per_dev_day(employees: int, days: int, records_per_workday: int) -> float:
+    """Solve the generator's request rate from its own expected record count."""
+    from orchestration.generator.population import build_population
+    from orchestration.generator.usage_records import expected_request_count
+    from orchestration.generator.workdays import Period
+
+    workdays = sum(1 for i in range(days) if (START + dt.timedelta(days=i)).weekday() < 5)
+    population = build_population(SEED, Period(START, days), employees)
+    return records_per_workday * workdays / expected_request_count(population, 1.0)
+
+
+SEED = 11
+
+
+@dataclass
+class Measured:
+    seconds: float
+    peak_rss_bytes: int
+    returncode: int
+    output: str
+
+
+def measure(command: list[str], env: dict | None = None) -> Measured:
+    """Run a command, sampling the RSS of it and all its descendants."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=REPO
+    )
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        root = psutil.Process(process.pid)
+        while not done.is_set():
+            try:
+                tree = [root, *root.children(recursive=True)]
+                peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+            except psutil.Error:
+                pass
+            time.sleep(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    output, _ = process.communicate()
+    done.set()
+    sampler.join()
+    return Measured(time.perf_counter() - started, peak, process.returncode, output)
+
+
+def aiw_run(landing: Path, warehouse: Path, start: dt.date, end: dt.date) -> Measured:
+    command = [
+        sys.executable, "-m", "orchestration.cli", "run",
+        "--landing", str(landing), "--warehouse", str(warehouse),
+        "--start", start.isoformat(), "--end", end.isoformat(),
+    ]
+    result = measure(command)
+    if result.returncode != 0:
+        raise SystemExit(f"aiw run {start}..{end} failed ({result.returncode}):\n{result.output[-3000:]}")
+    return result
+
+
+def usage_files(landing: Path, day: dt.date) -> list[Path]:
+    return sorted((landing / "usage" / f"dt={day.isoformat()}").glob("*.jsonl.gz"))
+
+
+def records_of(landing: Path, day: dt.date) -> int:
+    con = duckdb.connect()
+    try:
+        files = [str(p) for p in usage_files(landing, day)]
+        return con.execute(
+            "SELECT count(*) FROM read_csv(?, columns={'l': 'VARCHAR'}, header=false, delim='\\x01', quote='', escape='', ignore_errors=true)",
+            [files],
+        ).fetchone()[0]
+    finally:
+        con.close()
+
+
+BARE_DAY_SQL = """
+CREATE TABLE requests AS
+SELECT * FROM read_json($files, format='newline_delimited', ignore_errors=true, filename=true,
+    columns={request_id: 'VARCHAR', timestamp: 'TIMESTAMPTZ', user_email: 'VARCHAR', client: 'VARCHAR',
+             model: 'VARCHAR', service_tier: 'VARCHAR', status: 'VARCHAR',
+             usage: 'STRUCT(input_tokens BIGINT, output_tokens BIGINT, cache_creation_input_tokens BIGINT, cache_read_input_tokens BIGINT)'});
+CREATE TABLE roster AS SELECT * FROM read_csv($roster, filename=true, all_varchar=true);
+CREATE TABLE daily AS
+WITH deduped AS (
+    SELECT * FROM requests QUALIFY row_number() OVER (PARTITION BY request_id ORDER BY filename DESC) = 1
+), people AS (
+    SELECT DISTINCT lower(trim(work_email)) AS email, employee_id FROM roster
+), latest_team AS (
+    SELECT employee_id, team_id FROM roster
+    QUALIFY row_number() OVER (PARTITION BY employee_id ORDER BY filename DESC) = 1
+)
+SELECT CAST(timezone('UTC', d."timestamp") AS DATE) AS usage_date, p.employee_id, t.team_id, d.model, d.client,
+       count(*) AS requests, count(*) FILTER (WHERE status = 'error') AS error_requests,
+       sum(CASE WHEN status = 'success' THEN usage.input_tokens + usage.output_tokens
+           + usage.cache_creation_input_tokens + usage.cache_read_input_tokens ELSE 0 END) AS total_tokens
+FROM deduped d
+LEFT JOIN people p ON p.email = lower(trim(d.user_email))
+LEFT JOIN latest_team t ON t.employee_id = p.employee_id
+GROUP BY ALL;
+"""
+
+
+def bare_duckdb_day(landing: Path, day: dt.date) -> float:
+    """The same day's core work in one DuckDB process: read, dedupe, attribute, aggregate."""
+    con = duckdb.connect()
+    started = time.perf_counter()
+    con.execute("SET TimeZone = 'UTC'")
+    files = [str(p) for p in usage_files(landing, day)]
+    roster = sorted(str(p) for p in (landing / "roster").glob("roster_*.csv"))
+    for statement in BARE_DAY_SQL.split(";"):
+        if statement.strip():
+            con.execute(statement, {"files": files, "roster": roster} if "$" in statement else None)
+    seconds = time.perf_counter() - started
+    con.close()
+    return seconds
+
+
+def extraction_vs_read_json(landing: Path, day: dt.date, scratch: Path) -> tuple[float, float]:
+    from orchestration.extract import USAGE, load_partition
+    from orchestration.landing import LandingZone
+
+    work = scratch / "extract-only.duckdb"
+    con = duckdb.connect(str(work))
+    con.execute("SET TimeZone = 'UTC'")
+    started = time.perf_counter()
+    load_partition(con, LandingZone(str(landing)), USAGE, day)
+    ours = time.perf_counter() - started
+    con.close()
+
+    bare = duckdb.connect(str(scratch / "read-json.duckdb"))
+    started = time.perf_counter()
+    bare.execute(
+        "CREATE TABLE usage AS SELECT * FROM read_json(?, format='newline_delimited', ignore_errors=true)",
+        [[str(p) for p in usage_files(landing, day)]],
+    )
+    theirs = time.perf_counter() - started
+    bare.close()
+    return ours, theirs
+
+
+def row(label: str, value: str, target: str = "", verdict: bool | None = None) -> tuple[str, str, str, str]:
+    mark = "" if verdict is None else ("met" if verdict else "MISSED")
+    return label, value, target, mark
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", choices=sorted(SCALES), default="full")
+    parser.add_argument("--keep", action="store_true", help="keep the generated data")
+    parser.add_argument("--workdir", help="where to generate (default: a temp folder)")
+    args = parser.parse_args()
+    params = SCALES[args.scale]
+    start = START
+    days = params["days"]
+    scratch = Path(args.workdir or tempfile.mkdtemp(prefix="aiw-bench-"))
+    scratch.mkdir(parents=True, exist_ok=True)
+    landing = scratch / "landing"
+    results: list[tuple[str, str, str, str]] = []
+    print(f"benchmark scale={args.scale} cores={os.cpu_count()} workdir={scratch}", flush=True)
+
+    started = time.perf_counter()
+    if not (landing / "_truth.json").exists():
+        rate = requests_per_dev_day(params["employees"], days, params["records_per_workday"])
+        generate_landing(out=str(landing), start=start, seed=SEED, bad_rate=0.001, progress=False,
+                         employees=params["employees"], days=days, requests_per_dev_day=rate)
+    generation = time.perf_counter() - started
+    truth = json.loads((landing / "_truth.json").read_text())
+    total_records = truth.get("valid_usage_lines", 0)
+    results.append(row("generate: usage records", f"{total_records:,} in {generation:.1f} s "
+                       f"({total_records / max(generation, 1e-9):,.0f}/s)"))
+
+    partitions = sorted(dt.date.fromisoformat(p.name[3:]) for p in (landing / "usage").glob("dt=*"))
+    first, last = partitions[0], partitions[-1]
+
+    # Backfill of all but the last day, as one run (the single-run backfill policy).
+    backfill_wh = scratch / "backfill" / "warehouse.duckdb"
+    backfill = aiw_run(landing, backfill_wh, first, last - dt.timedelta(days=1))
+    results.append(row(f"backfill {len(partitions) - 1} days: wall", f"{backfill.seconds:.1f} s",
+                       "≤ 600 s", backfill.seconds <= 600))
+    results.append(row("backfill: peak RSS (process tree)", f"{backfill.peak_rss_bytes / 2**30:.2f} GiB",
+                       "≤ 6 GB", backfill.peak_rss_bytes <= 6e9))
+
+    # The daily incremental run on top of that history.
+    last_records = records_of(landing, last)
+    daily = aiw_run(landing, backfill_wh, last, last)
+    bare = bare_duckdb_day(landing, last)
+    results.append(row(f"daily run day {len(partitions)} ({last_records:,} records): wall",
+                       f"{daily.seconds:.1f} s", "≤ 15 s", daily.seconds <= 15))
+    results.append(row("  same day, bare DuckDB SQL", f"{bare:.1f} s"))
+    results.append(row("  ratio pipeline / bare", f"{daily.seconds / bare:.1f}×", "≤ 3×", daily.seconds / bare <= 3))
+
+    # Growth: the same daily run on day 1 of the same organisation.
+    day1_wh = scratch / "day1" / "warehouse.duckdb"
+    aiw_run(landing, day1_wh, first, first)
+    day1 = aiw_run(landing, day1_wh, first, first)
+    first_records = records_of(landing, first)
+    per_record_ratio = (daily.seconds / max(last_records, 1)) / (day1.seconds / max(first_records, 1))
+    results.append(row(f"daily run day 1 ({first_records:,} records): wall", f"{day1.seconds:.1f} s"))
+    results.append(row("  growth day N / day 1 (wall)", f"{daily.seconds / day1.seconds:.2f}×", "≤ 1.2×",
+                       daily.seconds / day1.seconds <= 1.2))
+    results.append(row("  growth day N / day 1 (per record)", f"{per_record_ratio:.2f}×"))
+
+    ours, theirs = extraction_vs_read_json(landing, last, scratch)
+    results.append(row("extraction of one usage day", f"{ours:.2f} s"))
+    results.append(row("  bare DuckDB read_json into a table", f"{theirs:.2f} s"))
+    results.append(row("  ratio", f"{ours / theirs:.2f}×", "≤ 1.5×", ours / theirs <= 1.5))
+
+    from orchestration.publish import publish
+    from orchestration.settings import work_path_for
+
+    published = publish(work_path_for(backfill_wh), scratch / "publish-probe.duckdb")
+    results.append(row("publish", f"{published.seconds:.2f} s for {published.bytes / 2**20:.1f} MiB "
+                       f"({published.tables} tables, {published.rows:,} rows)"))
+
+    width = [max(len(r[i]) for r in results) for i in range(4)]
+    print()
+    print(f"{'figure'.ljust(width[0])}  {'value'.ljust(width[1])}  {'target'.ljust(width[2])}  verdict")
+    for r in results:
+        print("  ".join(c.ljust(w) for c, w in zip(r, width, strict=True)))
+    print(f"\nmachine: {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB RAM; "
+          f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
+    if not args.keep and not args.workdir:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

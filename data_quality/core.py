@@ -1,0 +1,162 @@
+"""What every check shares: the outcome it reports, the run's scope, SQL helpers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from data_quality.config import DQConfig
+from data_quality.expectations import Verdict
+
+Connection = duckdb.DuckDBPyConnection
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A check's verdict with the figures behind it, ready for Dagster and the audit table."""
+
+    passed: bool
+    observed: float | None
+    threshold: float | None
+    summary: str
+    figures: dict[str, Any] = field(default_factory=dict)
+    verdicts: tuple[Verdict, ...] = ()
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The delivery partitions the run loaded; unbounded when the run had none
+    (a manual check run), in which case checks look at the whole history."""
+
+    first: dt.date | None = None
+    last: dt.date | None = None
+
+    @property
+    def bounded(self) -> bool:
+        return self.first is not None and self.last is not None
+
+    def dt_predicate(self, column: str = "dt") -> str:
+        if not self.bounded:
+            return "TRUE"
+        return (
+            f"{column} BETWEEN DATE '{self.first.isoformat()}' AND DATE '{self.last.isoformat()}'"
+        )
+
+    def event_days(self) -> tuple[dt.date, dt.date] | None:
+        """Event days the run rebuilt ([start, end)), as dbt's microbatch window."""
+        if not self.bounded:
+            return None
+        from orchestration.partitions import event_time_window
+
+        return event_time_window(self.first, self.last)
+
+    def describe(self) -> str:
+        if not self.bounded:
+            return "whole history"
+        return f"delivery partitions {self.first.isoformat()}..{self.last.isoformat()}"
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    name: str
+    asset: tuple[str, ...]
+    description: str
+    default_severity: str
+    evaluate: Callable[[Connection, DQConfig, Scope], Outcome]
+
+    @property
+    def asset_string(self) -> str:
+        return "/".join(self.asset)
+
+
+def frame(con: Connection, sql: str, params: list | None = None) -> pd.DataFrame:
+    # DuckDB 2.0 dropped .pl() on execute(); relations from sql() still have it.
+    return con.sql(sql, params=params).pl().to_pandas()
+
+
+def row(con: Connection, sql: str, params: list | None = None) -> dict[str, Any]:
+    relation = con.sql(sql, params=params)
+    # DuckDB 2.0 relations have no fetchone(): each call would run the query again.
+    (values,) = relation.fetchall()
+    return dict(zip(relation.columns, values, strict=True))
+
+
+def relation_exists(con: Connection, relation: str) -> bool:
+    schema, _, name = relation.rpartition(".")
+    found = con.sql(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = ? AND table_name = ? "
+        "UNION ALL SELECT count(*) FROM duckdb_views() WHERE database_name = current_database() "
+        "AND schema_name = ? AND view_name = ?",
+        params=[schema or "main", name, schema or "main", name],
+    ).fetchall()
+    return any(count for (count,) in found)
+
+
+def has_column(con: Connection, relation: str, column: str) -> bool:
+    schema, _, name = relation.rpartition(".")
+    (count,) = con.sql(
+        "SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND schema_name = ? AND table_name = ? AND column_name = ?",
+        params=[schema or "main", name, column],
+    ).fetchall()[0]
+    return count > 0
+
+
+def records(data: pd.DataFrame, limit: int = 20) -> list[dict[str, Any]]:
+    """Rows as JSON-friendly dicts (dates as ISO text, NaN as null), at most `limit`."""
+    return [{k: plain(v) for k, v in r.items()} for r in data.head(limit).to_dict("records")]
+
+
+def plain(value: Any) -> Any:
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat() if value == value.normalize() else value.isoformat()
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return plain(value.item())
+    return value
+
+
+def jsonable(value: Any) -> Any:
+    """`value` with every nested date, numpy scalar or NaN made plain JSON."""
+    return json.loads(json.dumps(value, default=_json_default, allow_nan=False))
+
+
+def _json_default(value: Any) -> Any:
+    converted = plain(value)
+    return str(converted) if converted is value else converted
+
+
+def number(value: Any) -> float | None:
+    value = plain(value)
+    return None if value is None else float(value)
+
+
+def all_passed(verdicts: Mapping[str, Verdict]) -> bool:
+    return all(v.success for v in verdicts.values())
+
+
+def fmt(value: Any) -> str:
+    """A figure for a one-line message: integers bare, shares to four digits."""
+    value = plain(value)
+    if value is None:
+        return "n/a"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        return f"{int(value)}"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)

@@ -1,0 +1,159 @@
+"""Duplicate ids after dedupe: each request and each deployment counts once.
+
+The raw tables keep every copy (re-deliveries, overlapping exports); dbt keeps
+one. These checks compare what dbt kept with the distinct ids of the raw rows,
+so a copy counted twice and a request lost both show up with their figures.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from data_quality.config import DQConfig
+from data_quality.core import Connection, Outcome, Scope, all_passed, fmt, frame, records, row
+from data_quality.expectations import expectation, validate
+
+USAGE_FACT = "marts.fct_token_usage_daily"
+
+
+def deployment_ids_counted_once(con: Connection, config: DQConfig, scope: Scope) -> Outcome:
+    deduplicated = config.deduplicated_deployments_relation
+    counts = row(
+        con,
+        f"""
+        WITH kept AS (SELECT DISTINCT deployment_id FROM {deduplicated}),
+        extracted AS (SELECT DISTINCT deployment_id FROM raw.deploy_records)
+        SELECT
+            (SELECT count(*) FROM {deduplicated}) AS rows,
+            (SELECT count(*) FROM {deduplicated}) - (SELECT count(DISTINCT deployment_id)
+                FROM {deduplicated}) AS duplicate_rows,
+            (SELECT count(*) FROM (SELECT * FROM extracted EXCEPT SELECT * FROM kept)) AS missing_ids,
+            (SELECT count(*) FROM (SELECT * FROM kept EXCEPT SELECT * FROM extracted)) AS unknown_ids
+        """,
+    )
+    verdicts = validate(
+        pd.DataFrame([counts]),
+        [
+            expectation(
+                f"{name}_is_zero",
+                "ExpectColumnValuesToBeBetween",
+                column=name,
+                min_value=0,
+                max_value=0,
+            )
+            for name in ("duplicate_rows", "missing_ids", "unknown_ids")
+        ],
+    )
+    repeated = frame(
+        con,
+        f"""
+        SELECT deployment_id, count(*) AS times FROM {deduplicated}
+        GROUP BY deployment_id HAVING count(*) > 1 ORDER BY times DESC, deployment_id LIMIT 10
+        """,
+    )
+    miscounted = counts["duplicate_rows"] + counts["missing_ids"] + counts["unknown_ids"]
+    return Outcome(
+        passed=all_passed(verdicts),
+        observed=miscounted,
+        threshold=0,
+        summary=(
+            f"{deduplicated}: {fmt(counts['duplicate_rows'])} duplicate rows, "
+            f"{fmt(counts['missing_ids'])} extracted deployment ids missing, "
+            f"{fmt(counts['unknown_ids'])} ids not in raw.deploy_records, of {fmt(counts['rows'])} rows"
+        ),
+        figures={**counts, "relation": deduplicated, "repeated_ids": records(repeated)},
+        verdicts=tuple(verdicts.values()),
+    )
+
+
+def _request_window(scope: Scope) -> tuple[str, str]:
+    """Predicates on raw request time and on usage_date for the days the run rebuilt."""
+    days = scope.event_days()
+    if days is None:
+        return "TRUE", "TRUE"
+    start, end = (d.isoformat() for d in days)
+    return (
+        f"requested_at >= TIMESTAMP '{start}' AND requested_at < TIMESTAMP '{end}'",
+        f"usage_date >= DATE '{start}' AND usage_date < DATE '{end}'",
+    )
+
+
+def request_ids_counted_once(con: Connection, config: DQConfig, scope: Scope) -> Outcome:
+    raw_window, mart_window = _request_window(scope)
+    # A request belongs to the day of its winning copy (last file in path order,
+    # then last line), as dbt dedupes. Days outside the mart's covered range
+    # (before the first roster snapshot) are not the mart's to count.
+    days = frame(
+        con,
+        f"""
+        WITH copies AS (
+            SELECT request_id, CAST(requested_at AS DATE) AS usage_date, source_file, line_number
+            FROM raw.usage_requests WHERE {raw_window}
+        ), spans AS (
+            SELECT request_id, min(usage_date) AS first_day, max(usage_date) AS last_day
+            FROM copies GROUP BY request_id
+        ), moved AS (
+            -- only the rare request whose copies disagree on the day needs the
+            -- (slow) winning-copy lookup; this halves the cost at a million a day
+            SELECT copies.request_id,
+                   arg_max(copies.usage_date,
+                           struct_pack(f := copies.source_file, l := copies.line_number))
+                       AS usage_date
+            FROM copies
+            SEMI JOIN (SELECT request_id FROM spans WHERE first_day <> last_day) AS multi
+                ON copies.request_id = multi.request_id
+            GROUP BY copies.request_id
+        ), requests AS (
+            SELECT first_day AS usage_date FROM spans WHERE first_day = last_day
+            UNION ALL
+            SELECT usage_date FROM moved
+        ), raw_daily AS (
+            SELECT usage_date, count(*) AS raw_requests FROM requests GROUP BY usage_date
+        ), mart_daily AS (
+            SELECT usage_date, sum(requests) AS mart_requests
+            FROM {USAGE_FACT} WHERE {mart_window} GROUP BY usage_date
+        ), covered AS (
+            SELECT min(usage_date) AS first_day, max(usage_date) AS last_day FROM {USAGE_FACT}
+        )
+        SELECT coalesce(raw_daily.usage_date, mart_daily.usage_date) AS usage_date,
+               coalesce(raw_requests, 0) AS raw_requests,
+               coalesce(mart_requests, 0) AS mart_requests
+        FROM raw_daily FULL JOIN mart_daily ON raw_daily.usage_date = mart_daily.usage_date
+        CROSS JOIN covered
+        WHERE coalesce(raw_daily.usage_date, mart_daily.usage_date)
+              BETWEEN covered.first_day AND covered.last_day
+        ORDER BY 1
+        """,
+    )
+    verdicts = validate(
+        days,
+        [
+            expectation(
+                "mart_equals_distinct_raw",
+                "ExpectColumnPairValuesToBeEqual",
+                column_A="mart_requests",
+                column_B="raw_requests",
+            )
+        ],
+    )
+    surplus = (days.mart_requests - days.raw_requests).clip(lower=0)
+    deficit = (days.raw_requests - days.mart_requests).clip(lower=0)
+    off = days[days.mart_requests != days.raw_requests]
+    return Outcome(
+        passed=all_passed(verdicts),
+        observed=int(surplus.sum() + deficit.sum()),
+        threshold=0,
+        summary=(
+            f"{fmt(surplus.sum())} requests counted more than once and {fmt(deficit.sum())} missing in "
+            f"{USAGE_FACT} against {fmt(days.raw_requests.sum())} distinct request ids over "
+            f"{len(days)} days ({scope.describe()}); {len(off)} days differ"
+        ),
+        figures={
+            "distinct_raw_requests": int(days.raw_requests.sum()),
+            "mart_requests": int(days.mart_requests.sum()),
+            "requests_counted_twice": int(surplus.sum()),
+            "requests_missing": int(deficit.sum()),
+            "days_differing": records(off),
+        },
+        verdicts=tuple(verdicts.values()),
+    )

@@ -1,0 +1,285 @@
+"""Denominators of the per-team weekly ratios, and their week-over-week movement."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from data_quality.config import DQConfig
+from data_quality.core import (
+    Connection,
+    Outcome,
+    Scope,
+    all_passed,
+    fmt,
+    frame,
+    number,
+    records,
+)
+from data_quality.expectations import column, expectation, is_true, validate
+
+WEEKLY = "marts.team_weekly_metrics"
+
+
+def _weekly(con: Connection) -> pd.DataFrame:
+    # Team-week rows are few (teams × weeks), so GE sees them row by row.
+    return frame(
+        con,
+        f"""
+        SELECT week_start, team_id, coalesce(developers, 0) AS developers, ai_active_developers,
+               adoption_rate, normalized_deployments, normalized_deployments_per_developer
+        FROM {WEEKLY} ORDER BY week_start, team_id
+        """,
+    )
+
+
+def teams_with_deployments_have_developers(
+    con: Connection, config: DQConfig, scope: Scope
+) -> Outcome:
+    weekly = _weekly(con)
+    allowed = config.max_team_weeks_without_developers_share
+    verdicts = validate(
+        weekly,
+        [
+            expectation(
+                "developers_behind_deployments",
+                "ExpectColumnValuesToBeBetween",
+                column="developers",
+                min_value=1,
+                row_condition=column("normalized_deployments") > 0,
+                mostly=1.0 - allowed,
+            )
+        ],
+    )
+    with_deployments = weekly[weekly.normalized_deployments > 0]
+    without = with_deployments[with_deployments.developers < 1]
+    share = len(without) / len(with_deployments) if len(with_deployments) else 0.0
+    return Outcome(
+        passed=all_passed(verdicts),
+        observed=share,
+        threshold=allowed,
+        summary=(
+            f"{len(without)} of {len(with_deployments)} team-weeks with normalized deployments have "
+            f"0 developers ({fmt(share)}; {fmt(without.normalized_deployments.sum())} deployments "
+            f"without a per-developer denominator)"
+        ),
+        figures={
+            "team_weeks_with_deployments": len(with_deployments),
+            "team_weeks_without_developers": len(without),
+            "deployments_without_developers": int(without.normalized_deployments.sum()),
+            "offenders": records(without[["week_start", "team_id", "normalized_deployments"]]),
+        },
+        verdicts=tuple(verdicts.values()),
+    )
+
+
+def adoption_rate_in_range(con: Connection, config: DQConfig, scope: Scope) -> Outcome:
+    weekly = _weekly(con)
+    verdicts = validate(
+        weekly,
+        [
+            expectation(
+                "rate_within_unit_interval",
+                "ExpectColumnValuesToBeBetween",
+                column="adoption_rate",
+                min_value=0,
+                max_value=1,
+            ),
+            expectation(
+                "active_within_developers",
+                "ExpectColumnPairValuesAToBeGreaterThanB",
+                column_A="developers",
+                column_B="ai_active_developers",
+                or_equal=True,
+            ),
+        ],
+    )
+    rate = weekly.adoption_rate
+    bad = weekly[(rate < 0) | (rate > 1) | (weekly.ai_active_developers > weekly.developers)]
+    below = bool((rate < 0).any())
+    observed, bound = (number(rate.min()), 0.0) if below else (number(rate.max()), 1.0)
+    return Outcome(
+        passed=all_passed(verdicts),
+        observed=observed,
+        threshold=bound,
+        summary=(
+            f"adoption_rate spans {fmt(rate.min())}..{fmt(rate.max())} over {rate.notna().sum()} "
+            f"team-weeks; {len(bad)} outside [0, 1] or with more AI-active developers than developers"
+        ),
+        figures={
+            "min_adoption_rate": number(rate.min()),
+            "max_adoption_rate": number(rate.max()),
+            "offenders": records(
+                bad[
+                    ["week_start", "team_id", "developers", "ai_active_developers", "adoption_rate"]
+                ]
+            ),
+        },
+        verdicts=tuple(verdicts.values()),
+    )
+
+
+def deployments_per_developer_plausible(con: Connection, config: DQConfig, scope: Scope) -> Outcome:
+    weekly = _weekly(con)
+    limit = config.max_deployments_per_developer_week
+    developers = weekly.developers.where(weekly.developers > 0)
+    expected = weekly.normalized_deployments / developers
+    ratio = weekly.normalized_deployments_per_developer
+    # The published ratio must be deployments / developers of the same row,
+    # so a wrong denominator shows even when the value looks plausible.
+    weekly["ratio_matches_counts"] = (
+        (ratio - expected).abs() <= 1e-9 * expected.abs().clip(lower=1)
+    ) | (ratio.isna() & expected.isna())
+    verdicts = validate(
+        weekly,
+        [
+            expectation(
+                "ratio_plausible",
+                "ExpectColumnValuesToBeBetween",
+                column="normalized_deployments_per_developer",
+                min_value=0,
+                max_value=limit,
+            ),
+            expectation(
+                "ratio_is_deployments_over_developers",
+                "ExpectColumnValuesToBeInSet",
+                column="ratio_matches_counts",
+                value_set=[True],
+            ),
+        ],
+    )
+    bad = weekly[(ratio < 0) | (ratio > limit) | ~weekly.ratio_matches_counts]
+    return Outcome(
+        passed=all_passed(verdicts),
+        observed=number(ratio.max()),
+        threshold=limit,
+        summary=(
+            f"normalized_deployments_per_developer peaks at {fmt(ratio.max())} (limit {fmt(limit)}); "
+            f"{len(bad)} team-weeks implausible or not deployments / developers"
+        ),
+        figures={
+            "max_per_developer": number(ratio.max()),
+            "offenders": records(
+                bad[
+                    [
+                        "week_start",
+                        "team_id",
+                        "developers",
+                        "normalized_deployments",
+                        "normalized_deployments_per_developer",
+                    ]
+                ]
+            ),
+        },
+        verdicts=tuple(verdicts.values()),
+    )
+
+
+def _org_weeks(con: Connection) -> pd.DataFrame:
+    # Only whole weeks inside the covered days compare fairly: the first and
+    # the current week are partial and would always look like a jump or a drop.
+    return frame(
+        con,
+        f"""
+        WITH covered AS (
+            SELECT min(cost_date) AS first_day, max(cost_date) AS last_day
+            FROM marts.fct_ai_cost_daily
+        ), weeks AS (
+            SELECT week_start, sum(normalized_deployments) AS normalized_deployments,
+                   sum(developers) AS developers
+            FROM {WEEKLY} GROUP BY week_start
+        )
+        SELECT weeks.*, normalized_deployments / nullif(developers, 0) AS per_developer
+        FROM weeks CROSS JOIN covered
+        WHERE week_start >= covered.first_day AND week_start + 6 <= covered.last_day
+        ORDER BY week_start
+        """,
+    )
+
+
+def _transitions(weeks: pd.DataFrame, config: DQConfig) -> pd.DataFrame:
+    previous = weeks.shift(1)
+    moves = pd.DataFrame(
+        {
+            "week_start": weeks.week_start,
+            "previous_week": previous.week_start,
+            "normalized_deployments": weeks.normalized_deployments,
+            "previous_normalized_deployments": previous.normalized_deployments,
+            "per_developer": weeks.per_developer,
+            "previous_per_developer": previous.per_developer,
+        }
+    )
+    consecutive = (moves.week_start - moves.previous_week).dt.days == 7
+    moves = moves[consecutive].tail(config.wow_weeks).copy()
+    base = moves.previous_per_developer.where(moves.previous_per_developer > 0)
+    moves["relative_change"] = moves.per_developer / base - 1
+    volume = moves[["normalized_deployments", "previous_normalized_deployments"]].max(axis=1)
+    moves["judged"] = moves.relative_change.notna() & (volume >= config.wow_min_weekly_deployments)
+    return moves
+
+
+def _team_moves(con: Connection, week, config: DQConfig) -> pd.DataFrame:
+    """Teams behind the newest judged move, for context: team series are too
+    noisy to fail on, but they say where an org-wide move comes from."""
+    moves = frame(
+        con,
+        f"""
+        WITH now AS (SELECT * FROM {WEEKLY} WHERE week_start = ?),
+        prev AS (SELECT * FROM {WEEKLY} WHERE week_start = ? - 7)
+        SELECT now.team_id, prev.normalized_deployments_per_developer AS previous_per_developer,
+               now.normalized_deployments_per_developer AS per_developer,
+               now.normalized_deployments_per_developer
+                   / nullif(prev.normalized_deployments_per_developer, 0) - 1 AS relative_change
+        FROM now JOIN prev ON now.team_id = prev.team_id
+        WHERE now.developers >= ? AND prev.developers >= ?
+        """,
+        params=[week, week, config.wow_min_team_developers, config.wow_min_team_developers],
+    )
+    moved = moves[moves.relative_change.abs() > config.wow_max_relative_change]
+    return moved.reindex(moved.relative_change.abs().sort_values(ascending=False).index)
+
+
+def deployments_per_developer_week_over_week(
+    con: Connection, config: DQConfig, scope: Scope
+) -> Outcome:
+    moves = _transitions(_org_weeks(con), config)
+    limit = config.wow_max_relative_change
+    verdicts = validate(
+        moves,
+        [
+            expectation(
+                "org_move_within_limit",
+                "ExpectColumnValuesToBeBetween",
+                column="relative_change",
+                min_value=-limit,
+                max_value=limit,
+                row_condition=is_true("judged"),
+            )
+        ],
+    )
+    judged = moves[moves.judged]
+    observed = number(judged.relative_change.abs().max()) if len(judged) else None
+    flagged = judged[judged.relative_change.abs() > limit]
+    teams = pd.DataFrame()
+    if len(judged):
+        newest = judged.week_start.iloc[-1].date()
+        teams = _team_moves(con, newest, config)
+    described = "; ".join(
+        f"{r.week_start.date()}: {fmt(r.previous_per_developer)} → {fmt(r.per_developer)} "
+        f"({fmt(r.relative_change)}{'' if r.judged else ', not judged: too few deployments'})"
+        for r in moves.itertuples()
+    )
+    return Outcome(
+        passed=all_passed(verdicts),
+        observed=observed,
+        threshold=limit,
+        summary=(
+            f"org-wide normalized deployments per developer, week over week: "
+            f"{described or 'fewer than two complete weeks'}; {len(flagged)} moves beyond ±{fmt(limit)}"
+        ),
+        figures={
+            "weeks": records(moves),
+            "flagged_weeks": records(flagged),
+            "team_moves_in_newest_week": records(teams),
+        },
+        verdicts=tuple(verdicts.values()),
+    )
