@@ -42,7 +42,7 @@ test: setup
 lint: setup
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
-	AIW_WORK_DB=$$(mktemp -u /tmp/aiw-lint-XXXX.duckdb) $(UV) run --frozen sqlfluff lint dbt_project
+	$(UV) run --frozen sqlfluff lint dbt_project
 
 format: setup
 	$(UV) run --frozen ruff format .

@@ -1,6 +1,5 @@
 """The daily schedule and the sensor that reacts to newly landed partitions."""
 
-
 import hashlib
 import json
 
@@ -29,11 +28,19 @@ def _fingerprint(landing: LandingResource, day) -> str:
     for source in PARTITIONED_SOURCES:
         for relative in zone.partition_files(source, day):
             info = zone.fs.info(f"{zone.root}/{relative}")
-            listing.append([relative, info.get("size"), str(info.get("mtime") or info.get("LastModified") or "")])
+            listing.append(
+                [
+                    relative,
+                    info.get("size"),
+                    str(info.get("mtime") or info.get("LastModified") or ""),
+                ]
+            )
     return hashlib.sha256(json.dumps(listing).encode()).hexdigest()[:16]
 
 
-@dg.sensor(job=daily_job, minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.STOPPED)
+@dg.sensor(
+    job=daily_job, minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.STOPPED
+)
 def landed_partitions_sensor(context: dg.SensorEvaluationContext, landing: LandingResource):
     """Requests a run for every dt= folder that is new or whose files changed
     (a re-delivery), so late and corrected data flow in without a manual backfill."""

@@ -43,7 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--start", type=_date, default=DEFAULT_START)
     generate.add_argument("--days", type=int, default=DEFAULT_DAYS)
     generate.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    generate.add_argument("--requests-per-dev-day", type=float, default=DEFAULT_REQUESTS_PER_DEV_DAY)
+    generate.add_argument(
+        "--requests-per-dev-day", type=float, default=DEFAULT_REQUESTS_PER_DEV_DAY
+    )
     generate.add_argument("--bad-rate", type=float, default=DEFAULT_BAD_RATE)
     generate.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
@@ -75,15 +77,19 @@ def _generate(args) -> int:
         print(f"aiw generate: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     records = truth.get("valid_usage_lines", "?")
-    print(f"wrote a landing zone for {args.employees} employees over {args.days} days to {args.out} "
-          f"({records} valid usage records)")
+    print(
+        f"wrote a landing zone for {args.employees} employees over {args.days} days to {args.out} "
+        f"({records} valid usage records)"
+    )
     return EXIT_OK
 
 
 def _print_outcome(outcome, serving: Path) -> None:
     print(f"Delivery days {outcome.first_day} .. {outcome.last_day}")
     # landing_files sums every file of the run, so it is printed last, as the total.
-    ordered = sorted(outcome.extraction.items(), key=lambda item: (item[0] == "landing_files", item[0]))
+    ordered = sorted(
+        outcome.extraction.items(), key=lambda item: (item[0] == "landing_files", item[0])
+    )
     for name, meta in ordered:
         if name == "landing_files":
             name = "all files"
@@ -91,13 +97,19 @@ def _print_outcome(outcome, serving: Path) -> None:
             print(
                 f"  {name:<20} files {meta.get('files', 0):>5}  read {meta['lines_read']:>10,}  "
                 f"loaded {meta['rows_loaded']:>10,}  quarantined {meta['rows_quarantined']:>7,}"
-                + (f"  (whole files quarantined: {meta['files_quarantined']})" if meta.get("files_quarantined") else "")
+                + (
+                    f"  (whole files quarantined: {meta['files_quarantined']})"
+                    if meta.get("files_quarantined")
+                    else ""
+                )
             )
     if outcome.checks:
         failed = [c for c in outcome.checks if not c["passed"]]
         print(f"Quality checks: {len(outcome.checks) - len(failed)} passed, {len(failed)} failed")
         for check in failed:
-            observed = ", ".join(f"{k}={v}" for k, v in check["metadata"].items() if not isinstance(v, (dict, list)))
+            observed = ", ".join(
+                f"{k}={v}" for k, v in check["metadata"].items() if not isinstance(v, (dict, list))
+            )
             level = "BLOCKING" if check["blocking"] else check["severity"]
             print(f"  [{level}] {check['name']} on {check['asset']}: {observed}")
     for failure in outcome.failures:
@@ -110,7 +122,10 @@ def _run(landing: str, warehouse: str, start=None, end=None) -> int:
 
     serving = Path(warehouse)
     if serving.exists() and serving.is_dir():
-        print(f"aiw run: error: --warehouse {warehouse} is a folder, expected a DuckDB file path", file=sys.stderr)
+        print(
+            f"aiw run: error: --warehouse {warehouse} is a folder, expected a DuckDB file path",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     try:
         outcome = run_pipeline(landing, serving, start, end)
@@ -122,11 +137,15 @@ def _run(landing: str, warehouse: str, start=None, end=None) -> int:
         blocking = outcome.failed_blocking_checks
         reason = (
             "blocking check failed: " + ", ".join(f"{c['name']} on {c['asset']}" for c in blocking)
-            if blocking else "the run failed"
+            if blocking
+            else "the run failed"
         )
         from orchestration.pipeline import run_log_path
 
-        print(f"aiw run: {reason}; {serving} was left as it was (log: {run_log_path(serving)})", file=sys.stderr)
+        print(
+            f"aiw run: {reason}; {serving} was left as it was (log: {run_log_path(serving)})",
+            file=sys.stderr,
+        )
         return EXIT_CHECK_FAILED
     print(f"Published {serving}")
     print(headline(serving))

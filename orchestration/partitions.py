@@ -33,7 +33,9 @@ def event_time_window(
     `lead_days` late. The end is exclusive, as dbt's --event-time-end is.
     """
     if last_partition < first_partition:
-        raise ValueError(f"partition window ends before it starts: {first_partition}..{last_partition}")
+        raise ValueError(
+            f"partition window ends before it starts: {first_partition}..{last_partition}"
+        )
     start = first_partition - dt.timedelta(days=lookback_days)
     end = last_partition + dt.timedelta(days=lead_days + 1)
     return start, end

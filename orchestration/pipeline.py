@@ -8,7 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
 
 from orchestration.landing import PARTITIONED_SOURCES, LandingZone, LandingZoneError
 from orchestration.partitions import daily_partitions
@@ -38,7 +41,9 @@ class RunOutcome:
         return [c for c in self.checks if not c["passed"] and c["blocking"]]
 
 
-def resolve_days(landing: LandingZone, start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
+def resolve_days(
+    landing: LandingZone, start: dt.date | None, end: dt.date | None
+) -> tuple[dt.date, dt.date]:
     """The delivery-day range to run: the given bounds, else every dt= found."""
     try:
         landing.check_readable()
@@ -62,8 +67,9 @@ def resolve_days(landing: LandingZone, start: dt.date | None, end: dt.date | Non
     return first, last
 
 
-def run_pipeline(landing_url: str, serving_path: Path, start: dt.date | None = None,
-                 end: dt.date | None = None) -> RunOutcome:
+def run_pipeline(
+    landing_url: str, serving_path: Path, start: dt.date | None = None, end: dt.date | None = None
+) -> RunOutcome:
     from orchestration.dbt import ensure_manifest
 
     landing = LandingZone(landing_url) if landing_url else None
@@ -98,7 +104,9 @@ def _outcome(result: dg.ExecuteInProcessResult, first: dt.date, last: dt.date) -
         materialization = event.event_specific_data.materialization
         key = materialization.asset_key
         if key.path[0] == "raw":
-            outcome.extraction[key.path[-1]] = {k: v.value for k, v in materialization.metadata.items()}
+            outcome.extraction[key.path[-1]] = {
+                k: v.value for k, v in materialization.metadata.items()
+            }
         if key.path == ["publish", "serving_warehouse"]:
             outcome.published = True
     for evaluation in result.get_asset_check_evaluations():
@@ -109,13 +117,16 @@ def _outcome(result: dg.ExecuteInProcessResult, first: dt.date, last: dt.date) -
                 "asset": evaluation.asset_key.to_user_string(),
                 "passed": evaluation.passed,
                 "severity": evaluation.severity.value,
-                "blocking": bool(evaluation.blocking) and evaluation.severity == dg.AssetCheckSeverity.ERROR,
+                "blocking": bool(evaluation.blocking)
+                and evaluation.severity == dg.AssetCheckSeverity.ERROR,
                 "metadata": metadata,
             }
         )
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
-            outcome.failures.append(f"{event.step_key}: {_root_cause(event.step_failure_data.error)}")
+            outcome.failures.append(
+                f"{event.step_key}: {_root_cause(event.step_failure_data.error)}"
+            )
     return outcome
 
 

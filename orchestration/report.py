@@ -32,10 +32,10 @@ WITH weeks AS (
         (SELECT count(DISTINCT employee_id) FROM restricted.developer_signals_daily
           WHERE is_tokenmaxxing_suspect) AS suspects_ever
 )
-SELECT w.week_start, w.provisional, w.developers, w.active,
+SELECT w.week_start, w.provisional, w.developers,
        w.active / nullif(w.developers, 0) AS adoption,
        w.normalized / nullif(w.developers, 0) AS normalized_per_developer,
-       t.tokens, t.normalized, t.tokens / nullif(t.normalized, 0) AS tokens_per_normalized,
+       t.normalized, t.tokens / nullif(t.normalized, 0) AS tokens_per_normalized,
        t.billed, t.billed / nullif(t.normalized, 0) AS cost_per_normalized,
        t.flat_rate, t.per_token, t.suspects_now, t.suspects_ever
 FROM headline_week w CROSS JOIN totals t
@@ -58,20 +58,38 @@ def headline(serving_path: Path) -> str:
         con.close()
     if row is None:
         return "No weekly metrics yet: the landing zone holds no covered week."
-    (week, provisional, developers, active, adoption, nd_per_dev, tokens, normalized,
-     tokens_per_nd, billed, cost_per_nd, flat_rate, per_token, suspects_now, suspects_ever) = row
+    (
+        week,
+        provisional,
+        developers,
+        adoption,
+        nd_per_dev,
+        normalized,
+        tokens_per_nd,
+        billed,
+        cost_per_nd,
+        flat_rate,
+        per_token,
+        suspects_now,
+        suspects_ever,
+    ) = row
     target_met = adoption is not None and adoption >= ADOPTION_TARGET
     rows = [
         (f"Week of {week}{' (provisional)' if provisional else ''}", ""),
-        ("AI adoption (developers active this week)",
-         f"{_number(100 * adoption if adoption is not None else None, 1)} % of {developers} "
-         f"(target {ADOPTION_TARGET:.0%}: {'met' if target_met else 'not met'})"),
+        (
+            "AI adoption (developers active this week)",
+            f"{_number(100 * adoption if adoption is not None else None, 1)} % of {developers} "
+            f"(target {ADOPTION_TARGET:.0%}: {'met' if target_met else 'not met'})",
+        ),
         ("Normalized deployments per developer (week)", _number(nd_per_dev)),
         ("Normalized deployments (whole period)", f"{normalized:,}"),
         ("Tokens per normalized deployment", _number(tokens_per_nd, 0)),
         ("Billed cost per normalized deployment", _money(cost_per_nd)),
         ("Billed cost (whole period)", _money(billed)),
-        ("Flat-rate cost vs per-token cost (whole period)", f"{_money(flat_rate)} vs {_money(per_token)}"),
+        (
+            "Flat-rate cost vs per-token cost (whole period)",
+            f"{_money(flat_rate)} vs {_money(per_token)}",
+        ),
         ("Tokenmaxxing suspects (latest day / ever)", f"{suspects_now} / {suspects_ever}"),
     ]
     width = max(len(label) for label, _ in rows)

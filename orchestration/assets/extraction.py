@@ -1,6 +1,5 @@
 """Extraction assets: landing zone → raw tables of the WORK database."""
 
-
 import dagster as dg
 
 from orchestration.extract import (
@@ -25,7 +24,11 @@ def _materialization(results: list[LoadResult]) -> dg.MaterializeResult:
         key: sum(r.as_metadata()[key] for r in results)
         for key in ("files", "files_quarantined", "lines_read", "rows_loaded", "rows_quarantined")
     }
-    unbalanced = [f["source_file"] for f in files if f["lines_read"] != f["rows_loaded"] + f["rows_quarantined"]]
+    unbalanced = [
+        f["source_file"]
+        for f in files
+        if f["lines_read"] != f["rows_loaded"] + f["rows_quarantined"]
+    ]
     if unbalanced:
         # The identity is the contract: a mismatch means a line was lost.
         raise dg.Failure(f"lines read != loaded + quarantined for {', '.join(unbalanced)}")
@@ -88,7 +91,9 @@ deploy_records = _partitioned_asset(
     kinds={"duckdb", "python"},
     description="HRIS roster snapshots (one file per snapshot date); unchanged files are not re-read.",
 )
-def roster_snapshots(landing: LandingResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def roster_snapshots(
+    landing: LandingResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
     zone = landing.zone()
     zone.check_readable()
     with warehouse.connect() as con:
@@ -112,7 +117,9 @@ def _reference_asset(source, description: str):
 
 
 price_book = _reference_asset(PRICE_BOOK, "Per-token list prices, effective-dated.")
-contracts = _reference_asset(CONTRACTS, "Pricing regime in force (flat-rate or per-token), effective-dated.")
+contracts = _reference_asset(
+    CONTRACTS, "Pricing regime in force (flat-rate or per-token), effective-dated."
+)
 
 
 _EXTRACTED = [usage_requests, deploy_records, roster_snapshots, price_book, contracts]
@@ -158,7 +165,12 @@ def landing_audit(warehouse: WarehouseResource):
     )
     yield dg.MaterializeResult(
         asset_key=["raw", "landing_files"],
-        metadata={"files": files, "lines_read": read, "rows_loaded": loaded, "rows_quarantined": rejected},
+        metadata={
+            "files": files,
+            "lines_read": read,
+            "rows_loaded": loaded,
+            "rows_quarantined": rejected,
+        },
     )
 
 

@@ -1,6 +1,5 @@
 """The serving file: published only after every blocking check has passed."""
 
-
 import dagster as dg
 
 from orchestration.publish import publish

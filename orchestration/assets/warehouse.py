@@ -1,6 +1,5 @@
 """dbt models as Dagster assets, driven by the run's partition window."""
 
-
 import os
 
 import dagster as dg

@@ -42,5 +42,7 @@ def extract_all(con: duckdb.DuckDBPyConnection, landing_root: str) -> list[LoadR
     results = [load_roster(con, landing)]
     results += [load_reference(con, landing, source) for source in (PRICE_BOOK, CONTRACTS)]
     for source in (USAGE, DEPLOYS):
-        results += [load_partition(con, landing, source, day) for day in landing.partitions(source.name)]
+        results += [
+            load_partition(con, landing, source, day) for day in landing.partitions(source.name)
+        ]
     return results

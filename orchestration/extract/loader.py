@@ -28,7 +28,10 @@ from orchestration.extract.sources import (
 from orchestration.extract.store import ensure_raw_schema
 from orchestration.landing import ROSTER_FILE, LandingZone
 
-REFERENCE_FILES = {PRICE_BOOK.table: "reference/price_book.csv", CONTRACTS.table: "reference/contracts.csv"}
+REFERENCE_FILES = {
+    PRICE_BOOK.table: "reference/price_book.csv",
+    CONTRACTS.table: "reference/contracts.csv",
+}
 
 
 @dataclass
@@ -104,8 +107,14 @@ class _Writer:
         )
         self.field_columns = ", ".join(f.raw_column for f in source.fields)
 
-    def write(self, batch: pa.Table, *, relative: str, partition: dt.date | None,
-              snapshot_date: dt.date | None = None) -> tuple[int, int]:
+    def write(
+        self,
+        batch: pa.Table,
+        *,
+        relative: str,
+        partition: dt.date | None,
+        snapshot_date: dt.date | None = None,
+    ) -> tuple[int, int]:
         con = self.con
         con.register("_aiw_batch", batch)
         try:
@@ -165,9 +174,7 @@ def _load_file(
         if source.file_format == "json":
             batches: Iterable[pa.Table] = json_line_batches(landing, relative, digest)
         else:
-            batches = [
-                csv_cells(landing, relative, [f.name for f in source.fields], digest)
-            ]
+            batches = [csv_cells(landing, relative, [f.name for f in source.fields], digest)]
         for batch in batches:
             loaded, rejected = writer.write(
                 batch, relative=relative, partition=partition, snapshot_date=snapshot_date
@@ -307,10 +314,16 @@ def load_roster(con: duckdb.DuckDBPyConnection, landing: LandingZone) -> LoadRes
             match = ROSTER_FILE.match(name)
             snapshot = _parse_date(match.group(1)) if match else None
             if snapshot is None:
-                fault = WholeFileFault("bad_file_name", "roster files are named roster_YYYY-MM-DD.csv")
+                fault = WholeFileFault(
+                    "bad_file_name", "roster files are named roster_YYYY-MM-DD.csv"
+                )
                 _quarantine_file(con, ROSTER, relative, None, fault)
                 file_result = FileResult(
-                    ROSTER.name, relative, None, file_status="quarantined", fault=fault.reason,
+                    ROSTER.name,
+                    relative,
+                    None,
+                    file_status="quarantined",
+                    fault=fault.reason,
                     content_sha256=digest.hexdigest(),
                 )
                 _record_file(con, file_result, ROSTER.table)
@@ -338,12 +351,20 @@ def _file_result_from_manifest(con, table: str, relative: str) -> FileResult:
         [table, relative],
     ).fetchone()
     return FileResult(
-        source=row[0], dt=row[1], source_file=row[2], lines_read=row[3], rows_loaded=row[4],
-        rows_quarantined=row[5], file_status=row[6], content_sha256=row[7],
+        source=row[0],
+        dt=row[1],
+        source_file=row[2],
+        lines_read=row[3],
+        rows_loaded=row[4],
+        rows_quarantined=row[5],
+        file_status=row[6],
+        content_sha256=row[7],
     )
 
 
-def load_reference(con: duckdb.DuckDBPyConnection, landing: LandingZone, source: Source) -> LoadResult:
+def load_reference(
+    con: duckdb.DuckDBPyConnection, landing: LandingZone, source: Source
+) -> LoadResult:
     """Replace one reference table (price book or contracts) from its file."""
     ensure_raw_schema(con)
     relative = REFERENCE_FILES[source.table]

@@ -143,9 +143,7 @@ def csv_cells(
         "_expected_fields": [len(header)] * len(body),
     }
     for index, position in enumerate(positions):
-        columns[f"s_{index}"] = [
-            r[2][position] if len(r[2]) == len(header) else None for r in body
-        ]
+        columns[f"s_{index}"] = [r[2][position] if len(r[2]) == len(header) else None for r in body]
     schema = pa.schema(
         [
             ("line_number", pa.int64()),

@@ -46,7 +46,9 @@ USAGE = Source(
         Field("status", "enum", allowed=("success", "error")),
         Field("input_tokens", COUNT, json_path="$.usage.input_tokens"),
         Field("output_tokens", COUNT, json_path="$.usage.output_tokens"),
-        Field("cache_creation_input_tokens", COUNT, json_path="$.usage.cache_creation_input_tokens"),
+        Field(
+            "cache_creation_input_tokens", COUNT, json_path="$.usage.cache_creation_input_tokens"
+        ),
         Field("cache_read_input_tokens", COUNT, json_path="$.usage.cache_read_input_tokens"),
         Field("latency_ms", "int", required=False, minimum=0),
     ),

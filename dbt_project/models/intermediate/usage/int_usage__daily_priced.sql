@@ -1,0 +1,178 @@
+-- Daily usage attributed and priced. Rebuilt in full on every run from the
+-- small daily grain, so a roster or price-book correction re-attributes and
+-- re-prices all history.
+--   attribution: email (any snapshot) -> employee; team from the snapshot
+--                that applies on usage_date
+--   list cost:   Σ tokens × usd_per_mtok / 1e6 with the prices in force on
+--                usage_date, × 0.5 for the batch tier; null (unpriced) when a
+--                token type with a non-zero count has no price that day
+
+with
+
+daily_usage as (
+
+    select * from {{ ref('int_usage__daily_by_email') }}
+
+),
+
+identities as (
+
+    select * from {{ ref('int_employees__email_identities') }}
+
+),
+
+snapshot_intervals as (
+
+    select * from {{ ref('int_roster__snapshot_intervals') }}
+
+),
+
+history as (
+
+    select * from {{ ref('int_employees__roster_history') }}
+
+),
+
+prices as (
+
+    select * from {{ ref('stg_reference__prices') }}
+
+),
+
+model_days as (
+
+    select distinct
+        usage_date,
+        model
+    from daily_usage
+
+),
+
+prices_in_force as (
+
+    -- overlapping price rows would be a price-book error; the latest
+    -- effective_from wins so each token type has at most one price per day
+    select
+        model_days.usage_date,
+        model_days.model,
+        prices.token_type,
+        prices.usd_per_mtok,
+        row_number() over (
+            partition by model_days.usage_date, model_days.model, prices.token_type
+            order by prices.effective_from desc
+        ) as price_rank
+    from model_days
+    inner join prices
+        on
+            model_days.model = prices.model
+            and {{ is_valid_on('model_days.usage_date', 'prices', 'effective_from', 'effective_to') }}
+
+),
+
+daily_prices as (
+
+    select
+        usage_date,
+        model,
+        max(case when token_type = 'input' then usd_per_mtok end) as input_usd_per_mtok,
+        max(case when token_type = 'output' then usd_per_mtok end) as output_usd_per_mtok,
+        max(case when token_type = 'cache_write' then usd_per_mtok end) as cache_write_usd_per_mtok,
+        max(case when token_type = 'cache_read' then usd_per_mtok end) as cache_read_usd_per_mtok
+    from prices_in_force
+    where price_rank = 1
+    group by usage_date, model
+
+),
+
+usage_day_snapshots as (
+
+    -- the snapshot that applies on each usage day: a range join on the few
+    -- distinct days, so the history join below is a plain equi-join
+    select
+        usage_days.usage_date,
+        snapshot_intervals.snapshot_date
+    from (select distinct usage_date from daily_usage) as usage_days
+    inner join snapshot_intervals
+        on {{ is_valid_on('usage_days.usage_date', 'snapshot_intervals') }}
+
+),
+
+attributed as (
+
+    select
+        daily_usage.*,
+        identities.employee_id,
+        history.team_id
+    from daily_usage
+    left join identities
+        on daily_usage.user_email_normalized = identities.email_normalized
+    left join usage_day_snapshots
+        on daily_usage.usage_date = usage_day_snapshots.usage_date
+    left join history
+        on
+            identities.employee_id = history.employee_id
+            and usage_day_snapshots.snapshot_date = history.snapshot_date
+
+),
+
+priced as (
+
+    select
+        attributed.*,
+        daily_prices.input_usd_per_mtok,
+        daily_prices.output_usd_per_mtok,
+        daily_prices.cache_write_usd_per_mtok,
+        daily_prices.cache_read_usd_per_mtok,
+        coalesce(
+            (attributed.has_input_tokens and daily_prices.input_usd_per_mtok is null)
+            or (attributed.has_output_tokens and daily_prices.output_usd_per_mtok is null)
+            or (attributed.has_cache_write_tokens and daily_prices.cache_write_usd_per_mtok is null)
+            or (attributed.has_cache_read_tokens and daily_prices.cache_read_usd_per_mtok is null),
+            false
+        ) as is_unpriced,
+        case when attributed.service_tier = 'batch' then 0.5 else 1.0 end as tier_factor
+    from attributed
+    left join daily_prices
+        on
+            attributed.usage_date = daily_prices.usage_date
+            and attributed.model = daily_prices.model
+
+)
+
+select
+    usage_date,
+    user_email_normalized,
+    employee_id,
+    team_id,
+    employee_id is not null as is_attributed,
+    model,
+    client,
+    service_tier,
+    has_input_tokens,
+    has_output_tokens,
+    has_cache_write_tokens,
+    has_cache_read_tokens,
+    requests,
+    success_requests,
+    error_requests,
+    agent_requests,
+    input_tokens,
+    output_tokens,
+    cache_write_tokens,
+    cache_read_tokens,
+    total_tokens,
+    is_unpriced,
+    case
+        when not is_unpriced
+            then cast(
+                (
+                    -- a token type with no tokens adds nothing, priced or not
+                    case when has_input_tokens then input_tokens * input_usd_per_mtok else 0 end
+                    + case when has_output_tokens then output_tokens * output_usd_per_mtok else 0 end
+                    + case when has_cache_write_tokens then cache_write_tokens * cache_write_usd_per_mtok else 0 end
+                    + case when has_cache_read_tokens then cache_read_tokens * cache_read_usd_per_mtok else 0 end
+                ) / 1000000.0 * tier_factor
+                as {{ type_double() }}
+            )
+    end as list_cost_usd
+from priced

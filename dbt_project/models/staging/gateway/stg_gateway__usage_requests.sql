@@ -1,0 +1,37 @@
+with
+
+source as (
+
+    select * from {{ source('gateway', 'usage_requests') }}
+
+),
+
+renamed as (
+
+    select
+        request_id,
+        requested_at,
+        cast(requested_at as date) as usage_date,
+        user_email,
+        -- roster matching is case-insensitive and ignores surrounding spaces
+        lower(trim(user_email)) as user_email_normalized,
+        client,
+        agent_id,
+        session_id,
+        model,
+        coalesce(service_tier, 'standard') as service_tier,
+        status,
+        input_tokens,
+        output_tokens,
+        cache_creation_input_tokens as cache_write_tokens,
+        cache_read_input_tokens as cache_read_tokens,
+        latency_ms,
+        dt as landing_date,
+        source_file,
+        line_number
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,194 @@
+"""Compare a warehouse table with an expected CSV of the conformance case.
+
+The rules of tests/fixtures/conformance/README.md: rows are compared as sets
+(multisets) on the columns the CSV lists; numbers within 1e-9 relative;
+timestamps as UTC instants; booleans as true/false; an empty cell is null.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+REL_TOL = 1e-9
+ABS_TOL = 1e-12
+
+_INT_TYPES = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "UHUGEINT",
+    "INT",
+)
+_FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL", "DECIMAL", "NUMERIC")
+
+
+def _kind(type_name: str) -> str:
+    t = str(type_name).upper()
+    if t.startswith("BOOL"):
+        return "bool"
+    if t.startswith(_FLOAT_TYPES):
+        return "float"
+    if t.startswith(_INT_TYPES):
+        return "int"
+    if t.startswith("TIMESTAMP") or t == "DATETIME":
+        return "timestamp"
+    if t == "DATE":
+        return "date"
+    return "str"
+
+
+def _parse_timestamp(text: str) -> datetime:
+    value = text.strip().replace(" ", "T", 1)
+    if value.endswith("Z"):
+        value = value[:-1] + "+00:00"
+    # "+0000" style offsets -> "+00:00"
+    if len(value) > 5 and value[-5] in "+-" and value[-4:].isdigit():
+        value = value[:-2] + ":" + value[-2:]
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed
+
+
+def _from_csv(text: str, kind: str) -> Any:
+    if text == "":
+        return None
+    if kind == "bool":
+        lowered = text.strip().lower()
+        if lowered not in ("true", "false"):
+            raise ValueError(f"not a boolean: {text!r}")
+        return lowered == "true"
+    if kind == "int":
+        number = float(text)
+        return int(number) if number.is_integer() else number
+    if kind == "float":
+        return float(text)
+    if kind == "date":
+        return date.fromisoformat(text.strip()[:10])
+    if kind == "timestamp":
+        return _parse_timestamp(text)
+    return text
+
+
+def _from_db(value: Any, kind: str) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return float(value)
+    if kind == "timestamp" and isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def _equal(expected: Any, actual: Any) -> bool:
+    if expected is None or actual is None:
+        return expected is None and actual is None
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return expected is actual
+    if isinstance(expected, (int, float)) and isinstance(actual, (int, float)):
+        return math.isclose(float(expected), float(actual), rel_tol=REL_TOL, abs_tol=ABS_TOL)
+    return expected == actual
+
+
+def _rows_equal(expected: tuple, actual: tuple) -> bool:
+    return all(_equal(e, a) for e, a in zip(expected, actual, strict=True))
+
+
+def _fmt(row: tuple, columns: list[str]) -> str:
+    return ", ".join(f"{c}={'null' if v is None else v}" for c, v in zip(columns, row, strict=True))
+
+
+def _quote(name: str) -> str:
+    return ".".join('"' + part.replace('"', '""') + '"' for part in name.split("."))
+
+
+def compare_table(con, table: str, expected_csv_path: str | Path) -> list[str]:
+    """Differences between `table` (e.g. "marts.fct_token_usage_daily") and the CSV.
+
+    Returns human-readable differences; an empty list means the table holds
+    exactly the expected rows on the CSV's columns.
+    """
+    with open(expected_csv_path, newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        columns = next(reader)
+        expected_text = [row for row in reader if row]
+
+    try:
+        described = con.execute(f"select * from {_quote(table)} limit 0").description
+    except Exception as exc:  # any engine error is a reportable difference
+        return [f"{table}: cannot be read ({exc})"]
+    types = {d[0].lower(): d[1] for d in described}
+    missing = [c for c in columns if c.lower() not in types]
+    if missing:
+        return [f"{table}: missing column(s) {', '.join(missing)}"]
+    kinds = [_kind(types[c.lower()]) for c in columns]
+
+    differences: list[str] = []
+    expected_rows: list[tuple] = []
+    for number, raw in enumerate(expected_text, start=2):
+        if len(raw) != len(columns):
+            differences.append(
+                f"{expected_csv_path}:{number}: {len(raw)} fields, header has {len(columns)}"
+            )
+            continue
+        try:
+            expected_rows.append(tuple(_from_csv(v, k) for v, k in zip(raw, kinds, strict=True)))
+        except ValueError as exc:
+            differences.append(f"{expected_csv_path}:{number}: {exc}")
+
+    select_list = ", ".join(_quote(c) for c in columns)
+    actual_rows = [
+        tuple(_from_db(v, k) for v, k in zip(row, kinds, strict=True))
+        for row in con.execute(f"select {select_list} from {_quote(table)}").fetchall()
+    ]
+
+    # exact-key pre-matching keeps this linear for large tables; tolerance is
+    # only needed for floats, so the key leaves float columns out
+    def key(row: tuple) -> tuple:
+        return tuple(None if k == "float" else v for v, k in zip(row, kinds, strict=True))
+
+    pool: dict[tuple, list[tuple]] = {}
+    for row in actual_rows:
+        pool.setdefault(key(row), []).append(row)
+
+    unmatched_expected: list[tuple] = []
+    for row in expected_rows:
+        candidates = pool.get(key(row), [])
+        for index, candidate in enumerate(candidates):
+            if _rows_equal(row, candidate):
+                del candidates[index]
+                break
+        else:
+            unmatched_expected.append(row)
+    unexpected = [row for rows in pool.values() for row in rows]
+
+    for row in unmatched_expected:
+        differences.append(f"{table}: missing expected row: {_fmt(row, columns)}")
+    for row in unexpected:
+        differences.append(f"{table}: unexpected row: {_fmt(row, columns)}")
+    if len(expected_rows) != len(actual_rows):
+        differences.append(f"{table}: {len(actual_rows)} rows, expected {len(expected_rows)}")
+    return differences
+
+
+def compare_all(con, expected_dir: str | Path) -> dict[str, list[str]]:
+    """compare_table for every `<schema>.<table>.csv` in expected_dir."""
+    results: dict[str, list[str]] = {}
+    for path in sorted(Path(expected_dir).glob("*.csv")):
+        table = path.name[: -len(".csv")]
+        results[table] = compare_table(con, table, path)
+    return results
+
+
+__all__ = ["compare_all", "compare_table"]
