@@ -89,13 +89,24 @@ def measure(command: list[str], env: dict | None = None) -> Measured:
 
 def aiw_run(landing: Path, warehouse: Path, start: dt.date, end: dt.date) -> Measured:
     command = [
-        sys.executable, "-m", "orchestration.cli", "run",
-        "--landing", str(landing), "--warehouse", str(warehouse),
-        "--start", start.isoformat(), "--end", end.isoformat(),
+        sys.executable,
+        "-m",
+        "orchestration.cli",
+        "run",
+        "--landing",
+        str(landing),
+        "--warehouse",
+        str(warehouse),
+        "--start",
+        start.isoformat(),
+        "--end",
+        end.isoformat(),
     ]
     result = measure(command)
     if result.returncode != 0:
-        raise SystemExit(f"aiw run {start}..{end} failed ({result.returncode}):\n{result.output[-3000:]}")
+        raise SystemExit(
+            f"aiw run {start}..{end} failed ({result.returncode}):\n{result.output[-3000:]}"
+        )
     return result
 
 
@@ -151,7 +162,8 @@ def bare_duckdb_day(landing: Path, day: dt.date) -> float:
     roster = sorted(str(p) for p in (landing / "roster").glob("roster_*.csv"))
     for statement in BARE_DAY_SQL.split(";"):
         if statement.strip():
-            con.execute(statement, {"files": files, "roster": roster} if "$" in statement else None)
+            names = {"files": files, "roster": roster}
+            con.execute(statement, {k: v for k, v in names.items() if f"${k}" in statement} or None)
     seconds = time.perf_counter() - started
     con.close()
     return seconds
@@ -180,7 +192,9 @@ def extraction_vs_read_json(landing: Path, day: dt.date, scratch: Path) -> tuple
     return ours, theirs
 
 
-def row(label: str, value: str, target: str = "", verdict: bool | None = None) -> tuple[str, str, str, str]:
+def row(
+    label: str, value: str, target: str = "", verdict: bool | None = None
+) -> tuple[str, str, str, str]:
     mark = "" if verdict is None else ("met" if verdict else "MISSED")
     return label, value, target, mark
 
@@ -203,13 +217,26 @@ def main() -> None:
     started = time.perf_counter()
     if not (landing / "_truth.json").exists():
         rate = requests_per_dev_day(params["employees"], days, params["records_per_workday"])
-        generate_landing(out=str(landing), start=start, seed=SEED, bad_rate=0.001, progress=False,
-                         employees=params["employees"], days=days, requests_per_dev_day=rate)
+        generate_landing(
+            out=str(landing),
+            start=start,
+            seed=SEED,
+            bad_rate=0.001,
+            progress=False,
+            employees=params["employees"],
+            days=days,
+            requests_per_dev_day=rate,
+        )
     generation = time.perf_counter() - started
     truth = json.loads((landing / "_truth.json").read_text())
     total_records = truth.get("valid_usage_lines", 0)
-    results.append(row("generate: usage records", f"{total_records:,} in {generation:.1f} s "
-                       f"({total_records / max(generation, 1e-9):,.0f}/s)"))
+    results.append(
+        row(
+            "generate: usage records",
+            f"{total_records:,} in {generation:.1f} s "
+            f"({total_records / max(generation, 1e-9):,.0f}/s)",
+        )
+    )
 
     partitions = sorted(dt.date.fromisoformat(p.name[3:]) for p in (landing / "usage").glob("dt=*"))
     first, last = partitions[0], partitions[-1]
@@ -217,29 +244,64 @@ def main() -> None:
     # Backfill of all but the last day, as one run (the single-run backfill policy).
     backfill_wh = scratch / "backfill" / "warehouse.duckdb"
     backfill = aiw_run(landing, backfill_wh, first, last - dt.timedelta(days=1))
-    results.append(row(f"backfill {len(partitions) - 1} days: wall", f"{backfill.seconds:.1f} s",
-                       "≤ 600 s", backfill.seconds <= 600))
-    results.append(row("backfill: peak RSS (process tree)", f"{backfill.peak_rss_bytes / 2**30:.2f} GiB",
-                       "≤ 6 GB", backfill.peak_rss_bytes <= 6e9))
+    results.append(
+        row(
+            f"backfill {len(partitions) - 1} days: wall",
+            f"{backfill.seconds:.1f} s",
+            "≤ 600 s",
+            backfill.seconds <= 600,
+        )
+    )
+    results.append(
+        row(
+            "backfill: peak RSS (process tree)",
+            f"{backfill.peak_rss_bytes / 2**30:.2f} GiB",
+            "≤ 6 GB",
+            backfill.peak_rss_bytes <= 6e9,
+        )
+    )
 
     # The daily incremental run on top of that history.
     last_records = records_of(landing, last)
     daily = aiw_run(landing, backfill_wh, last, last)
     bare = bare_duckdb_day(landing, last)
-    results.append(row(f"daily run day {len(partitions)} ({last_records:,} records): wall",
-                       f"{daily.seconds:.1f} s", "≤ 15 s", daily.seconds <= 15))
+    results.append(
+        row(
+            f"daily run day {len(partitions)} ({last_records:,} records): wall",
+            f"{daily.seconds:.1f} s",
+            "≤ 15 s",
+            daily.seconds <= 15,
+        )
+    )
     results.append(row("  same day, bare DuckDB SQL", f"{bare:.1f} s"))
-    results.append(row("  ratio pipeline / bare", f"{daily.seconds / bare:.1f}×", "≤ 3×", daily.seconds / bare <= 3))
+    results.append(
+        row(
+            "  ratio pipeline / bare",
+            f"{daily.seconds / bare:.1f}×",
+            "≤ 3×",
+            daily.seconds / bare <= 3,
+        )
+    )
 
     # Growth: the same daily run on day 1 of the same organisation.
     day1_wh = scratch / "day1" / "warehouse.duckdb"
     aiw_run(landing, day1_wh, first, first)
     day1 = aiw_run(landing, day1_wh, first, first)
     first_records = records_of(landing, first)
-    per_record_ratio = (daily.seconds / max(last_records, 1)) / (day1.seconds / max(first_records, 1))
-    results.append(row(f"daily run day 1 ({first_records:,} records): wall", f"{day1.seconds:.1f} s"))
-    results.append(row("  growth day N / day 1 (wall)", f"{daily.seconds / day1.seconds:.2f}×", "≤ 1.2×",
-                       daily.seconds / day1.seconds <= 1.2))
+    per_record_ratio = (daily.seconds / max(last_records, 1)) / (
+        day1.seconds / max(first_records, 1)
+    )
+    results.append(
+        row(f"daily run day 1 ({first_records:,} records): wall", f"{day1.seconds:.1f} s")
+    )
+    results.append(
+        row(
+            "  growth day N / day 1 (wall)",
+            f"{daily.seconds / day1.seconds:.2f}×",
+            "≤ 1.2×",
+            daily.seconds / day1.seconds <= 1.2,
+        )
+    )
     results.append(row("  growth day N / day 1 (per record)", f"{per_record_ratio:.2f}×"))
 
     ours, theirs = extraction_vs_read_json(landing, last, scratch)
@@ -251,16 +313,25 @@ def main() -> None:
     from orchestration.settings import work_path_for
 
     published = publish(work_path_for(backfill_wh), scratch / "publish-probe.duckdb")
-    results.append(row("publish", f"{published.seconds:.2f} s for {published.bytes / 2**20:.1f} MiB "
-                       f"({published.tables} tables, {published.rows:,} rows)"))
+    results.append(
+        row(
+            "publish",
+            f"{published.seconds:.2f} s for {published.bytes / 2**20:.1f} MiB "
+            f"({published.tables} tables, {published.rows:,} rows)",
+        )
+    )
 
     width = [max(len(r[i]) for r in results) for i in range(4)]
     print()
-    print(f"{'figure'.ljust(width[0])}  {'value'.ljust(width[1])}  {'target'.ljust(width[2])}  verdict")
+    print(
+        f"{'figure'.ljust(width[0])}  {'value'.ljust(width[1])}  {'target'.ljust(width[2])}  verdict"
+    )
     for r in results:
         print("  ".join(c.ljust(w) for c, w in zip(r, width, strict=True)))
-    print(f"\nmachine: {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB RAM; "
-          f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
+    print(
+        f"\nmachine: {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB RAM; "
+        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
+    )
     if not args.keep and not args.workdir:
         shutil.rmtree(scratch, ignore_errors=True)
 

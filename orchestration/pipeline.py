@@ -68,7 +68,11 @@ def resolve_days(
 
 
 def run_pipeline(
-    landing_url: str, serving_path: Path, start: dt.date | None = None, end: dt.date | None = None
+    landing_url: str,
+    serving_path: Path,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    instance: dg.DagsterInstance | None = None,
 ) -> RunOutcome:
     from orchestration.dbt import ensure_manifest
 
@@ -92,6 +96,7 @@ def run_pipeline(
                 ASSET_PARTITION_RANGE_END_TAG: last.isoformat(),
             },
             raise_on_error=False,
+            instance=instance,
             # Dagster's step-by-step log stays in its event log; warnings still reach stderr.
             run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
         )

@@ -71,7 +71,9 @@ def deploy_row(deployment_id: str, change_id: str = "K1", **overrides) -> str:
     return ",".join(row[c] for c in DEPLOY_HEADER.split(","))
 
 
-def write_deploys(root: Path, day: str, name: str, rows: list[str], header: str = DEPLOY_HEADER) -> Path:
+def write_deploys(
+    root: Path, day: str, name: str, rows: list[str], header: str = DEPLOY_HEADER
+) -> Path:
     path = root / "deploys" / f"dt={day}" / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join([header, *rows]) + "\n")

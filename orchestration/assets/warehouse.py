@@ -29,4 +29,7 @@ def warehouse_models(
     os.environ["AIW_WORK_DB"] = str(warehouse.work.resolve())
     args = dbt_build_args(days[0], days[-1])
     context.log.info(f"dbt {' '.join(args)}")
-    yield from dbt.cli(args, context=context).stream()
+    # A target folder per WORK database keeps dbt's partial-parse state, which
+    # embeds the profile's database path: runs after the first skip the full re-parse.
+    target = warehouse.work.resolve().parent / f"{warehouse.work.stem}.dbt-target"
+    yield from dbt.cli(args, context=context, target_path=target).stream()

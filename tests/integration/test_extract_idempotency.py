@@ -22,10 +22,17 @@ RAW_TABLES = ("usage_requests", "deploy_records", "quarantined_records", "landin
 
 def build_landing(root):
     for i, day in enumerate(DAYS):
-        records = [usage_record(f"{day}-{n}", timestamp=f"{day}T0{n % 10}:00:00Z") for n in range(50)]
+        records = [
+            usage_record(f"{day}-{n}", timestamp=f"{day}T0{n % 10}:00:00Z") for n in range(50)
+        ]
         records.append('{"broken": ')
         write_usage(root, day, "gw-0.jsonl.gz", records)
-        write_usage(root, day, "gw-1.jsonl.gz", [usage_record(f"{day}-late", timestamp="2026-04-05T12:00:00Z")])
+        write_usage(
+            root,
+            day,
+            "gw-1.jsonl.gz",
+            [usage_record(f"{day}-late", timestamp="2026-04-05T12:00:00Z")],
+        )
         write_deploys(root, day, "cd.csv", [deploy_row(f"d{i}"), deploy_row(f"bad{i}", status="?")])
 
 
@@ -73,7 +80,9 @@ def test_reloading_a_changed_partition_replaces_only_that_partition(tmp_path):
     (root / "usage" / f"dt={DAYS[1]}" / "gw-1.jsonl.gz").unlink()
     load_days(db, root, [DAYS[1]])
     con = duckdb.connect(str(db), read_only=True)
-    per_day = dict(con.execute("SELECT dt::VARCHAR, count(*) FROM raw.usage_requests GROUP BY 1").fetchall())
+    per_day = dict(
+        con.execute("SELECT dt::VARCHAR, count(*) FROM raw.usage_requests GROUP BY 1").fetchall()
+    )
     con.close()
     assert per_day == {DAYS[0]: 51, DAYS[1]: 50, DAYS[2]: 51}
 
@@ -146,7 +155,9 @@ def test_landing_zone_on_a_non_local_fsspec_url(tmp_path):
         ensure_raw_schema(con)
         result = load_partition(con, zone, USAGE, dt.date.fromisoformat(DAYS[0]))
         assert (result.rows_loaded, result.rows_quarantined) == (51, 1)
-        assert con.execute("SELECT DISTINCT source_file FROM raw.usage_requests ORDER BY 1").fetchall() == [
+        assert con.execute(
+            "SELECT DISTINCT source_file FROM raw.usage_requests ORDER BY 1"
+        ).fetchall() == [
             ("usage/dt=2026-04-06/gw-0.jsonl.gz",),
             ("usage/dt=2026-04-06/gw-1.jsonl.gz",),
         ]

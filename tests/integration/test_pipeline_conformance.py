@@ -12,6 +12,8 @@ from orchestration.cli import main
 from tests.conftest import CONFORMANCE
 from tests.dbt.conformance import compare_table
 
+pytestmark = pytest.mark.xdist_group("conformance_pipeline")
+
 EXPECTED = sorted(p.stem for p in (CONFORMANCE / "expected").glob("*.csv"))
 
 
@@ -40,11 +42,17 @@ def test_bi_table_matches_expected_rows(serving, table):
 def test_second_run_of_the_same_partitions_changes_nothing(serving, tmp_path):
     landing, warehouse = serving
     con = duckdb.connect(str(warehouse), read_only=True)
-    before = {t: con.execute(f"SELECT count(*), sum(hash(x)::HUGEINT) FROM {t} AS x").fetchone() for t in EXPECTED}
+    before = {
+        t: con.execute(f"SELECT count(*), sum(hash(x)::HUGEINT) FROM {t} AS x").fetchone()
+        for t in EXPECTED
+    }
     con.close()
     assert main(["run", "--landing", str(landing), "--warehouse", str(warehouse)]) == 0
     con = duckdb.connect(str(warehouse), read_only=True)
-    after = {t: con.execute(f"SELECT count(*), sum(hash(x)::HUGEINT) FROM {t} AS x").fetchone() for t in EXPECTED}
+    after = {
+        t: con.execute(f"SELECT count(*), sum(hash(x)::HUGEINT) FROM {t} AS x").fetchone()
+        for t in EXPECTED
+    }
     con.close()
     assert after == before
 
@@ -52,7 +60,9 @@ def test_second_run_of_the_same_partitions_changes_nothing(serving, tmp_path):
 def test_serving_file_has_no_raw_or_personal_data_in_marts(serving):
     _, warehouse = serving
     con = duckdb.connect(str(warehouse), read_only=True)
-    schemas = {r[0] for r in con.execute("SELECT DISTINCT schema_name FROM duckdb_tables()").fetchall()}
+    schemas = {
+        r[0] for r in con.execute("SELECT DISTINCT schema_name FROM duckdb_tables()").fetchall()
+    }
     personal = con.execute(
         "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'marts' "
         "AND (column_name ILIKE '%email%' OR column_name ILIKE '%name%' AND column_name NOT IN ('team_name', 'org_name') "
@@ -69,11 +79,36 @@ def test_serving_file_has_no_raw_or_personal_data_in_marts(serving):
 
 
 def test_bad_arguments_exit_2_with_one_line(tmp_path, capsys):
-    assert main(["run", "--landing", str(tmp_path / "missing"), "--warehouse", str(tmp_path / "w.duckdb")]) == 2
+    assert (
+        main(
+            [
+                "run",
+                "--landing",
+                str(tmp_path / "missing"),
+                "--warehouse",
+                str(tmp_path / "w.duckdb"),
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "does not exist" in err[0]
-    assert main(["run", "--landing", str(CONFORMANCE / "landing"), "--warehouse", str(tmp_path / "w.duckdb"),
-                 "--start", "2026-04-10", "--end", "2026-04-01"]) == 2
+    assert (
+        main(
+            [
+                "run",
+                "--landing",
+                str(CONFORMANCE / "landing"),
+                "--warehouse",
+                str(tmp_path / "w.duckdb"),
+                "--start",
+                "2026-04-10",
+                "--end",
+                "2026-04-01",
+            ]
+        )
+        == 2
+    )
     assert "before --start" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exit_info:
         main(["run", "--landing", "x", "--warehouse", "y", "--start", "April"])

@@ -51,7 +51,9 @@ def build_version(work, version: int) -> None:
     con = duckdb.connect(str(work))
     for schema in ("marts", "restricted", "audit"):
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-    con.execute(f"CREATE OR REPLACE TABLE marts.facts AS SELECT {version} AS version, range AS n FROM range({100 * version})")
+    con.execute(
+        f"CREATE OR REPLACE TABLE marts.facts AS SELECT {version} AS version, range AS n FROM range({100 * version})"
+    )
     con.execute(f"CREATE OR REPLACE TABLE restricted.people AS SELECT {version} AS version")
     con.execute(f"CREATE OR REPLACE TABLE audit.check_results AS SELECT {version} AS version")
     con.execute("COMMENT ON TABLE marts.facts IS 'facts of one version'")
@@ -101,8 +103,12 @@ def test_publish_copies_bi_schemas_with_comments_and_nothing_else(tmp_path):
     build_version(work, 3)
     result = publish(work, serving)
     con = duckdb.connect(str(serving), read_only=True)
-    tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables() ORDER BY 1, 2").fetchall()
-    comment = con.execute("SELECT comment FROM duckdb_columns() WHERE table_name = 'facts' AND column_name = 'version'").fetchone()
+    tables = con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() ORDER BY 1, 2"
+    ).fetchall()
+    comment = con.execute(
+        "SELECT comment FROM duckdb_columns() WHERE table_name = 'facts' AND column_name = 'version'"
+    ).fetchone()
     con.close()
     assert tables == [("audit", "check_results"), ("marts", "facts"), ("restricted", "people")]
     assert comment == ("the published version",)

@@ -5,9 +5,22 @@ import datetime as dt
 import duckdb
 import pytest
 
-from orchestration.extract import CONTRACTS, DEPLOYS, PRICE_BOOK, load_partition, load_reference, load_roster
+from orchestration.extract import (
+    CONTRACTS,
+    DEPLOYS,
+    PRICE_BOOK,
+    load_partition,
+    load_reference,
+    load_roster,
+)
 from orchestration.landing import LandingZone
-from tests.landing_builder import DEPLOY_HEADER, ROSTER_HEADER, deploy_row, write_deploys, write_text
+from tests.landing_builder import (
+    DEPLOY_HEADER,
+    ROSTER_HEADER,
+    deploy_row,
+    write_deploys,
+    write_text,
+)
 
 DAY = "2026-04-07"
 
@@ -74,9 +87,9 @@ def test_quoted_newline_keeps_physical_line_numbers(con, tmp_path):
     rows = [deploy_row("a", service='"multi\nline"'), deploy_row("b", environment="nowhere")]
     write_deploys(tmp_path, DAY, "cd.csv", rows)
     load_partition(con, LandingZone(str(tmp_path)), DEPLOYS, dt.date(2026, 4, 7))
-    assert con.execute("SELECT deployment_id, line_number, service FROM raw.deploy_records").fetchall() == [
-        ("a", 2, "multi\nline")
-    ]
+    assert con.execute(
+        "SELECT deployment_id, line_number, service FROM raw.deploy_records"
+    ).fetchall() == [("a", 2, "multi\nline")]
     assert quarantined(con, "deploys") == [(4, "invalid_value")]
 
 
@@ -84,8 +97,16 @@ def test_header_by_name_and_missing_header_faults_the_file(con, tmp_path):
     columns = DEPLOY_HEADER.split(",")
     reordered = ",".join(reversed(columns))
     values = dict(zip(columns, deploy_row("rev").split(","), strict=True))
-    write_deploys(tmp_path, DAY, "a-reordered.csv", [",".join(values[c] for c in reversed(columns))], header=reordered)
-    write_deploys(tmp_path, DAY, "b-noheader.csv", [deploy_row("x")], header="deployment_id,change_id")
+    write_deploys(
+        tmp_path,
+        DAY,
+        "a-reordered.csv",
+        [",".join(values[c] for c in reversed(columns))],
+        header=reordered,
+    )
+    write_deploys(
+        tmp_path, DAY, "b-noheader.csv", [deploy_row("x")], header="deployment_id,change_id"
+    )
     write_text(tmp_path, f"deploys/dt={DAY}/c-empty.csv", "")
 
     result = load_partition(con, LandingZone(str(tmp_path)), DEPLOYS, dt.date(2026, 4, 7))
@@ -104,8 +125,22 @@ def roster_line(employee_id="p1", **overrides):
     row = dict(
         zip(
             ROSTER_HEADER.split(","),
-            [employee_id, f"{employee_id}@example.com", "Ada", "software_engineer", "L4", "t1", "Team",
-             "Org", "m1", "Dublin", "active", "2025-01-01", "", "150000"],
+            [
+                employee_id,
+                f"{employee_id}@example.com",
+                "Ada",
+                "software_engineer",
+                "L4",
+                "t1",
+                "Team",
+                "Org",
+                "m1",
+                "Dublin",
+                "active",
+                "2025-01-01",
+                "",
+                "150000",
+            ],
             strict=True,
         )
     )
@@ -114,29 +149,49 @@ def roster_line(employee_id="p1", **overrides):
 
 
 def test_roster_snapshots_load_and_unchanged_files_are_not_reread(con, tmp_path):
-    write_text(tmp_path, "roster/roster_2026-04-06.csv", "\n".join([ROSTER_HEADER, roster_line("p1"), roster_line("p2", job_family="astronaut")]) + "\n")
-    write_text(tmp_path, "roster/roster_2026-04-07.csv", "\n".join([ROSTER_HEADER, roster_line("p1", team_id="t2")]) + "\n")
+    write_text(
+        tmp_path,
+        "roster/roster_2026-04-06.csv",
+        "\n".join([ROSTER_HEADER, roster_line("p1"), roster_line("p2", job_family="astronaut")])
+        + "\n",
+    )
+    write_text(
+        tmp_path,
+        "roster/roster_2026-04-07.csv",
+        "\n".join([ROSTER_HEADER, roster_line("p1", team_id="t2")]) + "\n",
+    )
     write_text(tmp_path, "roster/roster-latest.csv", ROSTER_HEADER + "\n")
     zone = LandingZone(str(tmp_path))
 
     first = load_roster(con, zone)
-    assert con.execute("SELECT snapshot_date, employee_id, team_id FROM raw.roster_snapshots ORDER BY 1").fetchall() == [
+    assert con.execute(
+        "SELECT snapshot_date, employee_id, team_id FROM raw.roster_snapshots ORDER BY 1"
+    ).fetchall() == [
         (dt.date(2026, 4, 6), "p1", "t1"),
         (dt.date(2026, 4, 7), "p1", "t2"),
     ]
-    assert con.execute("SELECT source_file, line_number, reason FROM raw.quarantined_records ORDER BY 1").fetchall() == [
+    assert con.execute(
+        "SELECT source_file, line_number, reason FROM raw.quarantined_records ORDER BY 1"
+    ).fetchall() == [
         ("roster/roster-latest.csv", None, "bad_file_name"),
         ("roster/roster_2026-04-06.csv", 3, "invalid_value"),
     ]
 
     # A changed snapshot is replaced, a vanished one forgotten, the rest untouched.
-    write_text(tmp_path, "roster/roster_2026-04-07.csv", "\n".join([ROSTER_HEADER, roster_line("p1", team_id="t3")]) + "\n")
+    write_text(
+        tmp_path,
+        "roster/roster_2026-04-07.csv",
+        "\n".join([ROSTER_HEADER, roster_line("p1", team_id="t3")]) + "\n",
+    )
     (tmp_path / "roster" / "roster_2026-04-06.csv").unlink()
     second = load_roster(con, zone)
     assert con.execute("SELECT snapshot_date, team_id FROM raw.roster_snapshots").fetchall() == [
         (dt.date(2026, 4, 7), "t3")
     ]
-    assert [r[1] for r in con.execute("SELECT source_file, reason FROM raw.quarantined_records").fetchall()] == ["bad_file_name"]
+    assert [
+        r[1]
+        for r in con.execute("SELECT source_file, reason FROM raw.quarantined_records").fetchall()
+    ] == ["bad_file_name"]
     assert first.rows_loaded == 2 and second.rows_loaded == 1
 
 
@@ -153,9 +208,13 @@ def test_reference_files(con, tmp_path):
     zone = LandingZone(str(tmp_path))
     prices = load_reference(con, zone, PRICE_BOOK)
     missing = load_reference(con, zone, CONTRACTS)
-    assert con.execute("SELECT model, token_type, usd_per_mtok, effective_to FROM raw.price_book").fetchall() == [
-        ("m", "input", 3.0, None)
+    assert con.execute(
+        "SELECT model, token_type, usd_per_mtok, effective_to FROM raw.price_book"
+    ).fetchall() == [("m", "input", 3.0, None)]
+    assert quarantined(con, "reference") == [
+        (3, "invalid_value"),
+        (4, "invalid_value"),
+        (5, "invalid_value"),
     ]
-    assert quarantined(con, "reference") == [(3, "invalid_value"), (4, "invalid_value"), (5, "invalid_value")]
     assert prices.rows_loaded == 1
     assert missing.files == [] and "contracts.csv is missing" in missing.notes[0]

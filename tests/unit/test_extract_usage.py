@@ -32,7 +32,12 @@ def quarantined(con):
 
 
 def loaded_ids(con):
-    return [r[0] for r in con.execute("SELECT request_id FROM raw.usage_requests ORDER BY line_number").fetchall()]
+    return [
+        r[0]
+        for r in con.execute(
+            "SELECT request_id FROM raw.usage_requests ORDER BY line_number"
+        ).fetchall()
+    ]
 
 
 def with_usage(**counts):
@@ -67,7 +72,11 @@ def test_each_bad_line_is_quarantined_with_its_reason_and_good_lines_load(con, t
         usage_record("ok-1"),
         usage_record("ok-minimal", agent_id=None),
         # Optional fields may be absent; unknown fields are ignored.
-        {k: v for k, v in usage_record("ok-sparse", extra="ignored").items() if k not in ("agent_id", "session_id", "service_tier", "latency_ms")},
+        {
+            k: v
+            for k, v in usage_record("ok-sparse", extra="ignored").items()
+            if k not in ("agent_id", "session_id", "service_tier", "latency_ms")
+        },
         usage_record("ok-next-day", timestamp="2026-04-08T23:59:59+00:00"),
         usage_record("ok-offset", timestamp="2026-04-08T01:30:00+03:00"),
     ]
@@ -76,10 +85,17 @@ def test_each_bad_line_is_quarantined_with_its_reason_and_good_lines_load(con, t
 
     result = load(con, tmp_path)
 
-    expected = [("usage/dt=2026-04-07/gw-0.jsonl.gz", i + 2, reason) for i, (_, reason) in enumerate(BAD_LINES)]
+    expected = [
+        ("usage/dt=2026-04-07/gw-0.jsonl.gz", i + 2, reason)
+        for i, (_, reason) in enumerate(BAD_LINES)
+    ]
     assert quarantined(con) == expected
     assert loaded_ids(con) == ["ok-1", "ok-minimal", "ok-sparse", "ok-next-day", "ok-offset"]
-    assert (result.lines_read, result.rows_loaded, result.rows_quarantined) == (len(lines), 5, len(BAD_LINES))
+    assert (result.lines_read, result.rows_loaded, result.rows_quarantined) == (
+        len(lines),
+        5,
+        len(BAD_LINES),
+    )
     assert all(f.balanced for f in result.files)
 
 
@@ -104,7 +120,9 @@ def test_timestamps_are_utc_and_defaults_apply(con, tmp_path):
 
 
 def test_late_events_keep_their_own_day(con, tmp_path):
-    write_usage(tmp_path, DAY, "late.jsonl.gz", [usage_record("late", timestamp="2026-04-04T09:00:00Z")])
+    write_usage(
+        tmp_path, DAY, "late.jsonl.gz", [usage_record("late", timestamp="2026-04-04T09:00:00Z")]
+    )
     load(con, tmp_path)
     assert con.execute("SELECT dt, requested_at::DATE FROM raw.usage_requests").fetchall() == [
         (dt.date(2026, 4, 7), dt.date(2026, 4, 4))
@@ -112,8 +130,12 @@ def test_late_events_keep_their_own_day(con, tmp_path):
 
 
 def test_duplicates_are_all_kept_in_raw_with_their_position(con, tmp_path):
-    write_usage(tmp_path, DAY, "gw-fix-1.jsonl.gz", [usage_record("dup", usage=with_usage(input_tokens=1))])
-    write_usage(tmp_path, DAY, "gw-fix-2.jsonl.gz", [usage_record("dup", usage=with_usage(input_tokens=2))])
+    write_usage(
+        tmp_path, DAY, "gw-fix-1.jsonl.gz", [usage_record("dup", usage=with_usage(input_tokens=1))]
+    )
+    write_usage(
+        tmp_path, DAY, "gw-fix-2.jsonl.gz", [usage_record("dup", usage=with_usage(input_tokens=2))]
+    )
     load(con, tmp_path)
     assert con.execute(
         "SELECT source_file, input_tokens FROM raw.usage_requests ORDER BY source_file"
@@ -128,9 +150,13 @@ def test_redelivered_file_is_recognised_by_content_hash(con, tmp_path):
     write_usage(tmp_path, DAY, "gw-0.jsonl.gz", lines)
     # Same content, other name and another gzip header: still the same delivery.
     text = "".join(__import__("json").dumps(x) + "\n" for x in lines).encode()
-    (tmp_path / "usage" / f"dt={DAY}" / "gw-0-again.jsonl.gz").write_bytes(gzip.compress(text, mtime=12345))
+    (tmp_path / "usage" / f"dt={DAY}" / "gw-0-again.jsonl.gz").write_bytes(
+        gzip.compress(text, mtime=12345)
+    )
     load(con, tmp_path)
-    hashes = con.execute("SELECT source_file, content_sha256 FROM raw.landing_files ORDER BY 1").fetchall()
+    hashes = con.execute(
+        "SELECT source_file, content_sha256 FROM raw.landing_files ORDER BY 1"
+    ).fetchall()
     assert len(hashes) == 2 and hashes[0][1] == hashes[1][1]
 
 
