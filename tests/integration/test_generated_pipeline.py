@@ -33,8 +33,14 @@ def generated(tmp_path_factory):
     root = tmp_path_factory.mktemp("generated")
     landing = root / "landing"
     truth = generate_landing(
-        out=str(landing), employees=60, start=START, days=DAYS, seed=5,
-        requests_per_dev_day=6.0, bad_rate=0.02, progress=False,
+        out=str(landing),
+        employees=60,
+        start=START,
+        days=DAYS,
+        seed=5,
+        requests_per_dev_day=6.0,
+        bad_rate=0.02,
+        progress=False,
     )
     full = root / "full" / "warehouse.duckdb"
     assert main(["run", "--landing", str(landing), "--warehouse", str(full)]) == 0
@@ -60,8 +66,19 @@ def test_day_by_day_incremental_runs_equal_the_full_run(generated, tmp_path):
     )
     incremental = tmp_path / "incremental" / "warehouse.duckdb"
     for day in sorted(set(days)):
-        code = main(["run", "--landing", str(landing), "--warehouse", str(incremental),
-                     "--start", day.isoformat(), "--end", day.isoformat()])
+        code = main(
+            [
+                "run",
+                "--landing",
+                str(landing),
+                "--warehouse",
+                str(incremental),
+                "--start",
+                day.isoformat(),
+                "--end",
+                day.isoformat(),
+            ]
+        )
         assert code == 0, f"incremental run of {day} failed"
     for table in BI_TABLES:
         assert rows(incremental, table) == rows(full, table), f"{table} differs"
@@ -87,7 +104,9 @@ def test_quarantine_matches_what_was_planted(generated):
 def test_planted_tokenmaxxers_are_flagged(generated):
     _, truth, full = generated
     con = duckdb.connect(str(full), read_only=True)
-    last = con.execute("SELECT max(signal_date) FROM restricted.developer_signals_daily").fetchone()[0]
+    last = con.execute(
+        "SELECT max(signal_date) FROM restricted.developer_signals_daily"
+    ).fetchone()[0]
     suspects = {
         r[0]
         for r in con.execute(
