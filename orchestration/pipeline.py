@@ -97,8 +97,8 @@ def run_pipeline(
             },
             raise_on_error=False,
             instance=instance,
-            # Dagster's step-by-step log stays in its event log; warnings still reach stderr.
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            # The CLI prints a summary; Dagster's step log and dbt's go to the run log.
+            run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
         )
     return _outcome(result, first, last)
 
