@@ -65,14 +65,11 @@ class LandingZone:
 
     def partition_files(self, source: str, day: dt.date) -> list[str]:
         """Relative paths of the files of one partition, in path order."""
-        folder = f"{source}/dt={day.isoformat()}"
-        return [
-            f"{folder}/{name}"
-            for name in self._names(folder)
-            if not name.startswith((".", "_")) and self.fs.isfile(self._abs(f"{folder}/{name}"))
-        ]
+        return self.files(f"{source}/dt={day.isoformat()}")
 
     def files(self, folder: str) -> list[str]:
+        """Relative paths of the data files in a folder, in path order (hidden and
+        `_`-prefixed files such as `_truth.json` or `_SUCCESS` markers are skipped)."""
         return [
             f"{folder}/{name}"
             for name in self._names(folder)
