@@ -35,6 +35,8 @@ class RunOutcome:
     checks: list[dict] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     published: bool = False
+    # Wall seconds of each Dagster step, for `make bench` and slow-run triage.
+    step_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def failed_blocking_checks(self) -> list[dict]:
@@ -128,6 +130,8 @@ def _outcome(result: dg.ExecuteInProcessResult, first: dt.date, last: dt.date) -
             }
         )
     for event in result.all_events:
+        if event.event_type_value == "STEP_SUCCESS":
+            outcome.step_seconds[event.step_key] = event.event_specific_data.duration_ms / 1000
         if event.event_type_value == "STEP_FAILURE":
             outcome.failures.append(
                 f"{event.step_key}: {_root_cause(event.step_failure_data.error)}"

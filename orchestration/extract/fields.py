@@ -109,10 +109,15 @@ def _csv_cell(index: int, f: Field) -> _Cell:
     return _Cell(text=text, absent=absent, type_ok=type_ok)
 
 
+def _timestamp_of(text: str) -> str:
+    return f"CAST(try_cast(trim({text}) AS TIMESTAMPTZ) AS TIMESTAMP)"
+
+
 def _typed(cell: _Cell, f: Field) -> str:
     value = f"trim({cell.text})" if f.kind not in ("string", "enum") else cell.text
     if f.kind == "timestamp":
-        return f"CAST(try_cast({value} AS TIMESTAMPTZ) AS TIMESTAMP)"
+        # Parsed once per line, in the _timed step of validation_select.
+        return cell.text.replace("s_", "ts_", 1)
     if f.kind == "boolean":
         return f"(lower({value}) = 'true')"
     if f.kind == "enum":
@@ -184,14 +189,56 @@ def _rules(cells: list[tuple[Field, _Cell]]) -> list[tuple[str, str, str]]:
     return rules
 
 
-def _case(rules: list[tuple[str, str, str]], pick: int) -> str:
-    if not rules:
-        return "NULL"
-    arms = "\n    ".join(
-        f"WHEN {cond} THEN {(_quote(reason) if pick == 1 else detail)}"
-        for cond, reason, detail in rules
+def _json_clean(index: int, f: Field) -> str | None:
+    """True only when JSON field `f` breaks none of its rules: a cheaper test
+    than the rule chain, which then runs only for the few lines that fail it.
+    None when the kind has no such shortcut."""
+    t, s = f"t_{index}", f"s_{index}"
+    if f.kind == "string":
+        present_ok = f"({t} = 'VARCHAR' AND {s} <> '')"
+    elif f.kind == "enum":
+        allowed = ", ".join(_quote(a) for a in f.allowed)
+        present_ok = f"({t} = 'VARCHAR' AND lower(trim({s})) IN ({allowed}))"
+    elif f.kind == "count":
+        # json_type says UBIGINT only for integers that are not negative.
+        present_ok = f"({t} = 'UBIGINT')"
+    elif f.kind == "int":
+        minimum = "" if f.minimum is None else f" AND try_cast({s} AS BIGINT) >= {f.minimum}"
+        present_ok = f"({t} IN ('UBIGINT', 'BIGINT'){minimum})"
+    elif f.kind == "timestamp":
+        typed = f"ts_{index}"
+        in_time = (
+            f" AND NOT (CAST({typed} AS DATE) > _dt + INTERVAL 1 DAY)" if f.check_delivery else ""
+        )
+        present_ok = (
+            f"({t} = 'VARCHAR' AND regexp_full_match(trim({s}), {_quote(_TIMESTAMP)}) "
+            f"AND {typed} IS NOT NULL{in_time})"
+        )
+    else:
+        return None
+    if f.required:
+        return present_ok
+    return f"(coalesce({t}, 'NULL') = 'NULL' OR ({t} = 'VARCHAR' AND {s} = '') OR {present_ok})"
+
+
+def _json_source(fields: list[Field], relation: str) -> str:
+    """Two parses per line in all: every field's JSON type (and the root's) in
+    one call, every field's text in another."""
+    paths = ", ".join(_quote(f.json_path or f"$.{f.name}") for f in fields)
+    columns = "\n".join(
+        f"  , _t[{i + 2}] AS t_{i}, _s[{i + 1}] AS s_{i}" for i in range(len(fields))
     )
-    return f"CASE\n    {arms}\n  END"
+    return f"""
+WITH _parsed AS (
+  SELECT line_number, raw_text, _dt,
+    CASE WHEN json_valid(_checked) THEN json_type(_checked, ['$', {paths}]) END AS _t,
+    CASE WHEN json_valid(_checked) THEN json_extract_string(_checked, [{paths}]) END AS _s
+  FROM {relation}
+), _typed AS (
+  SELECT line_number, raw_text, _dt, coalesce(_t[1] = 'OBJECT', false) AS _is_object
+{columns}
+  FROM _parsed
+)"""
 
 
 def validation_select(fields: list[Field], *, source_kind: str, relation: str) -> str:
@@ -199,46 +246,59 @@ def validation_select(fields: list[Field], *, source_kind: str, relation: str) -
     reason, detail and every field already typed.
 
     `relation` has columns line_number, raw_text, _dt (delivery date) and, for
-    CSV, s_0..s_n (cells as text, or NULL when the row has the wrong number of
+    JSON, _checked (the line, or NULL when it is not valid UTF-8); for CSV,
+    s_0..s_n (cells as text, or NULL when the row has the wrong number of
     fields, flagged by `_field_count_ok`).
+
+    The rule chain is evaluated once per line, to the index of the first broken
+    rule; reason and detail are looked up from it, so the detail text is only
+    built for the few rejected lines.
     """
     cell_of = _json_cell if source_kind == "json" else _csv_cell
     cells = [(f, cell_of(i, f)) for i, f in enumerate(fields)]
-    rules = _rules(cells)
+    if source_kind == "json":
+        rules = [("NOT _is_object", "invalid_json", _quote("not a JSON object")), *_rules(cells)]
+    else:
+        first_detail = "'expected ' || _expected_fields || ' fields, got ' || _field_count"
+        rules = [("NOT _field_count_ok", "wrong_field_count", first_detail), *_rules(cells)]
     typed = ",\n  ".join(f"{_typed(c, f)} AS {f.raw_column}" for f, c in cells)
 
     if source_kind == "json":
-        paths = ", ".join(_quote(f.json_path or f"$.{f.name}") for f in fields)
-        extracted = "\n".join(
-            f"  , json_type(_v[{i + 1}]) AS t_{i}, json_extract_string(_v[{i + 1}], '$') AS s_{i}"
-            for i in range(len(fields))
-        )
-        source = f"""
-WITH _objects AS (
-  SELECT line_number, raw_text, _dt,
-    CASE WHEN json_valid(raw_text) AND json_type(raw_text) = 'OBJECT' THEN json(raw_text) END AS _j
-  FROM {relation}
-), _cells AS (
-  SELECT line_number, raw_text, _dt, _j, json_extract(_j, [{paths}]) AS _v FROM _objects
-), _typed AS (
-  SELECT line_number, raw_text, _dt, _j
-{extracted}
-  FROM _cells
-)"""
-        first_reason = "WHEN _j IS NULL THEN 'invalid_json'"
-        first_detail = "WHEN _j IS NULL THEN 'not a JSON object'"
+        source = _json_source(fields, relation)
     else:
         source = f"WITH _typed AS (SELECT * FROM {relation})"
-        first_reason = "WHEN NOT _field_count_ok THEN 'wrong_field_count'"
-        first_detail = "WHEN NOT _field_count_ok THEN 'expected ' || _expected_fields || ' fields, got ' || _field_count"
 
-    reason = _case(rules, 1).replace("CASE\n", f"CASE\n    {first_reason}\n", 1)
-    detail = _case(rules, 2).replace("CASE\n", f"CASE\n    {first_detail}\n", 1)
-    if not rules:
-        reason, detail = f"CASE {first_reason} END", f"CASE {first_detail} END"
-    return f"""{source}
-SELECT line_number, raw_text,
-  {reason} AS reason,
-  {detail} AS detail,
+    # Timestamps are the costliest cast; each is parsed once and reused by the rules.
+    timed = "".join(
+        f", {_timestamp_of(c.text)} AS {_typed(c, f)}" for f, c in cells if f.kind == "timestamp"
+    )
+    source += f", _timed AS (SELECT *{timed} FROM _typed)"
+
+    first_broken = "\n    ".join(
+        f"WHEN {condition} THEN {index}" for index, (condition, _, _) in enumerate(rules)
+    )
+    if source_kind == "json":
+        clean = [_json_clean(i, f) for i, f in enumerate(fields)]
+        if all(clean):
+            first_broken = (
+                f"WHEN _is_object AND {' AND '.join(clean)} THEN NULL\n    " + first_broken
+            )
+    reasons = ", ".join(_quote(reason) for _, reason, _ in rules)
+    details = "\n    ".join(
+        f"WHEN {index} THEN {detail}" for index, (_, _, detail) in enumerate(rules)
+    )
+    return f"""{source}, _judged AS (
+  SELECT *, CASE
+    {first_broken}
+  END AS _rule
+  FROM _timed
+)
+SELECT line_number,
+  -- Only a rejected line's text is kept (for the quarantine), without its newline.
+  CASE WHEN _rule IS NOT NULL THEN {"rtrim(raw_text, chr(10))" if source_kind == "json" else "raw_text"} END AS raw_text,
+  [{reasons}][_rule + 1] AS reason,
+  CASE _rule
+    {details}
+  END AS detail,
   {typed}
-FROM _typed"""
+FROM _judged"""

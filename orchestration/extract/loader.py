@@ -16,7 +16,13 @@ import duckdb
 import pyarrow as pa
 
 from orchestration.extract.fields import validation_select
-from orchestration.extract.readers import Digest, WholeFileFault, csv_cells, json_line_batches
+from orchestration.extract.readers import (
+    Digest,
+    WholeFileFault,
+    csv_cells,
+    json_line_batches,
+    read_ahead,
+)
 from orchestration.extract.sources import (
     CONTRACTS,
     DEPLOYS,
@@ -96,6 +102,9 @@ def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+SCAN_ROWS = 32_768
+
+
 class _Writer:
     """Validates batches of one source and appends them to raw + quarantine."""
 
@@ -116,27 +125,26 @@ class _Writer:
         snapshot_date: dt.date | None = None,
     ) -> tuple[int, int]:
         con = self.con
-        con.register("_aiw_batch", batch)
+        # DuckDB scans an Arrow table one record batch per thread: slice it (no copy).
+        con.register("_aiw_batch", pa.Table.from_batches(batch.to_batches(max_chunksize=SCAN_ROWS)))
         try:
             delivery = _sql_date(partition)
-            encoding = "_encoding_ok" if "_encoding_ok" in batch.column_names else "true"
-            con.execute(
-                f"CREATE OR REPLACE TEMP VIEW _aiw_lines AS SELECT *, {delivery} AS _dt FROM _aiw_batch"
-            )
             if self.source.file_format == "json":
                 # Undecodable bytes make a line invalid JSON, whatever they decode to.
-                con.execute(
-                    "CREATE OR REPLACE TEMP VIEW _aiw_lines AS SELECT line_number, "
-                    f"CASE WHEN {encoding} THEN raw_text ELSE NULL END AS _checked, raw_text, "
-                    f"{delivery} AS _dt FROM _aiw_batch"
+                checked = (
+                    "CASE WHEN _encoding_ok THEN raw_text END"
+                    if "_encoding_ok" in batch.column_names
+                    else "raw_text"
                 )
-                select = self.select.replace(
-                    "json_valid(raw_text) AND json_type(raw_text) = 'OBJECT' THEN json(raw_text)",
-                    "json_valid(_checked) AND json_type(_checked) = 'OBJECT' THEN json(_checked)",
+                con.execute(
+                    "CREATE OR REPLACE TEMP VIEW _aiw_lines AS SELECT line_number, raw_text, "
+                    f"{checked} AS _checked, {delivery} AS _dt FROM _aiw_batch"
                 )
             else:
-                select = self.select
-            con.execute(f"CREATE OR REPLACE TEMP TABLE _aiw_validated AS {select}")
+                con.execute(
+                    f"CREATE OR REPLACE TEMP VIEW _aiw_lines AS SELECT *, {delivery} AS _dt FROM _aiw_batch"
+                )
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _aiw_validated AS {self.select}")
             leading = {"dt": delivery, "snapshot_date": _sql_date(snapshot_date)}
             lead_sql = "".join(f"{leading[name]}, " for name, _ in self.source.extra_columns)
             con.execute(
@@ -172,7 +180,7 @@ def _load_file(
     digest = Digest.new()
     try:
         if source.file_format == "json":
-            batches: Iterable[pa.Table] = json_line_batches(landing, relative, digest)
+            batches: Iterable[pa.Table] = read_ahead(json_line_batches(landing, relative, digest))
         else:
             batches = [csv_cells(landing, relative, [f.name for f in source.fields], digest)]
         for batch in batches:

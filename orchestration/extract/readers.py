@@ -11,10 +11,13 @@ import csv
 import gzip
 import hashlib
 import io
+import threading
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from queue import Full, Queue
 
+import numpy as np
 import pyarrow as pa
 
 from orchestration.landing import LandingZone
@@ -68,49 +71,110 @@ def _read_blocks(landing: LandingZone, relative: str, digest: Digest) -> Iterato
         raise WholeFileFault("unreadable_file", f"cannot read file: {exc}") from None
 
 
-def _decode_lines(block: bytes) -> tuple[list[str], list[bool]]:
+def _line_offsets(block: bytes, first_line: int) -> pa.Table:
+    """Numbered lines of `block` as Arrow arrays over the block's own bytes.
+
+    Lines are cut at every newline with numpy and handed to Arrow as offsets
+    into the block, so no Python object is made per line. Each line keeps its
+    trailing newline: JSON ignores it, and the quarantine strips it.
+    """
+    buffer = np.frombuffer(block, dtype=np.uint8)
+    ends = np.flatnonzero(buffer == 0x0A) + 1
+    if not len(ends) or ends[-1] != len(block):
+        ends = np.append(ends, len(block))
+    offsets = np.concatenate(([0], ends)).astype(np.int64)
+    count = len(offsets) - 1
+    data = pa.py_buffer(block)
+    lines = pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(), count, [None, pa.py_buffer(offsets), data]
+    )
+    numbers = pa.array(np.arange(first_line, first_line + count, dtype=np.int64))
     try:
-        lines = block.decode("utf-8").split("\n")
-        return lines, [True] * len(lines)
-    except UnicodeDecodeError:
-        raw_lines = block.split(b"\n")
-        ok = []
-        for raw in raw_lines:
-            try:
-                raw.decode("utf-8")
-                ok.append(True)
-            except UnicodeDecodeError:
-                ok.append(False)
-        return [raw.decode("utf-8", errors="replace") for raw in raw_lines], ok
+        # Arrow validates UTF-8 as it casts; almost every block passes whole.
+        text = lines.cast(pa.large_string())
+        return pa.table({"line_number": numbers, "raw_text": text})
+    except pa.ArrowInvalid:
+        return _line_table_with_bad_encoding(numbers, lines)
+
+
+def _line_table_with_bad_encoding(numbers: pa.Array, lines: pa.Array) -> pa.Table:
+    """The slow path for a block holding bytes that are not UTF-8: such a line
+    is kept (with replacement characters) so it can be quarantined as invalid."""
+    texts, ok = [], []
+    for raw in lines.to_pylist():
+        try:
+            texts.append(raw.decode("utf-8"))
+            ok.append(True)
+        except UnicodeDecodeError:
+            texts.append(raw.decode("utf-8", errors="replace"))
+            ok.append(False)
+    return pa.table(
+        {
+            "line_number": numbers,
+            "raw_text": pa.array(texts, pa.large_string()),
+            "_encoding_ok": pa.array(ok, pa.bool_()),
+        }
+    )
 
 
 def json_line_batches(landing: LandingZone, relative: str, digest: Digest) -> Iterator[pa.Table]:
-    """Arrow batches with columns line_number, raw_text, _encoding_ok."""
+    """Arrow batches with columns line_number, raw_text (newline kept) and,
+    only when a line is not valid UTF-8, _encoding_ok."""
     next_line = 1
     carry = b""
     for block in _read_blocks(landing, relative, digest):
-        block = carry + block
+        block = carry + block if carry else block
         cut = block.rfind(b"\n")
         if cut < 0:
             carry = block
             continue
         carry = block[cut + 1 :]
-        lines, ok = _decode_lines(block[:cut])
-        yield _line_table(next_line, lines, ok)
-        next_line += len(lines)
+        batch = _line_offsets(block[: cut + 1], next_line)
+        yield batch
+        next_line += batch.num_rows
     if carry:
-        lines, ok = _decode_lines(carry)
-        yield _line_table(next_line, lines, ok)
+        yield _line_offsets(carry, next_line)
 
 
-def _line_table(first_line: int, lines: list[str], ok: list[bool]) -> pa.Table:
-    return pa.table(
-        {
-            "line_number": pa.array(range(first_line, first_line + len(lines)), pa.int64()),
-            "raw_text": pa.array(lines, pa.string()),
-            "_encoding_ok": pa.array(ok, pa.bool_()),
-        }
-    )
+def read_ahead(batches: Iterator[pa.Table], depth: int = 1) -> Iterator[pa.Table]:
+    """Iterate `batches` with the next one read on a thread meanwhile.
+
+    Decompression, hashing and line cutting release the GIL, as does DuckDB
+    while it validates the previous batch, so the two overlap on two cores.
+    An exception in the reader is raised here, in the consumer.
+    """
+    queue: Queue = Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                while not stop.is_set():
+                    try:
+                        queue.put(batch, timeout=0.1)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    return
+            queue.put(done)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            queue.put(exc)
+
+    reader = threading.Thread(target=produce, name="aiw-read-ahead", daemon=True)
+    reader.start()
+    try:
+        while True:
+            item = queue.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join()
 
 
 def csv_cells(
