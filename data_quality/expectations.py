@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,8 +44,23 @@ class Verdict:
         }
 
 
-@functools.cache
+_context_lock = threading.Lock()
+
+
+def warm_up() -> None:
+    """Import GE and build its context ahead of the first check. The imports
+    alone take 7-10 s; `aiw run` calls this on a thread while extraction and dbt
+    (which release the GIL) run, so the checks find it ready."""
+    _batch_definition()
+
+
 def _batch_definition():
+    with _context_lock:
+        return _build_batch_definition()
+
+
+@functools.cache
+def _build_batch_definition():
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 

@@ -10,7 +10,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.landing import LandingZone
-from orchestration.settings import work_path_for
+from orchestration.settings import duckdb_memory_limit, work_path_for
 
 
 class LandingResource(dg.ConfigurableResource):
@@ -43,6 +43,7 @@ class WarehouseResource(dg.ConfigurableResource):
         con = duckdb.connect(str(self.work))
         try:
             con.execute("SET TimeZone = 'UTC'")
+            con.execute(f"SET memory_limit = '{duckdb_memory_limit()}'")
             yield con
         finally:
             con.close()

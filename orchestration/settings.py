@@ -12,12 +12,24 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DEFAULT_LANDING = "data/landing"
 DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
 
-# A usage or deploy file under dt=D may hold events of D-3 .. D (late arrival);
-# a rollback may land up to 7 days after its delivery. Incremental runs recompute
-# this many days before the first partition of the window.
-LOOKBACK_DAYS = 7
+# A usage file under dt=D may hold events of D-3 .. D (the contract's late
+# arrival), so the incremental usage model recomputes this many days before the
+# first partition of a run, and further back when the delivered rows reach
+# further (a retry file beyond the contract). Deployment models are rebuilt
+# whole every run, so a rollback landing a week late needs no look-back here.
+LOOKBACK_DAYS = 3
 # Timestamps up to one day after dt are tolerated (offsets across midnight).
 LEAD_DAYS = 1
+
+
+# DuckDB caches up to 80 % of RAM by default; a cap keeps the pipeline's
+# footprint predictable next to other jobs (it spills to disk beyond it). The
+# extraction/check process and dbt's process each get this much, one at a time.
+DEFAULT_DUCKDB_MEMORY_LIMIT = "2GB"
+
+
+def duckdb_memory_limit() -> str:
+    return os.environ.get("AIW_DUCKDB_MEMORY_LIMIT", DEFAULT_DUCKDB_MEMORY_LIMIT)
 
 
 def landing_url() -> str:

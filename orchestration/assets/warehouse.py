@@ -6,7 +6,13 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.dbt import WarehouseDbtTranslator, dbt_project
-from orchestration.partitions import daily_partitions, dbt_build_args, partition_days, single_run
+from orchestration.partitions import (
+    daily_partitions,
+    dbt_build_args,
+    earliest_usage_day,
+    partition_days,
+    single_run,
+)
 from orchestration.resources import WarehouseResource
 
 # dbt unit tests are development checks (`make test`); scheduled runs skip them.
@@ -27,7 +33,9 @@ def warehouse_models(
     days = partition_days(context)
     # The profile reads the database path from the environment of the dbt process.
     os.environ["AIW_WORK_DB"] = str(warehouse.work.resolve())
-    args = dbt_build_args(days[0], days[-1])
+    with warehouse.connect() as con:
+        earliest = earliest_usage_day(con, days[0], days[-1])
+    args = dbt_build_args(days[0], days[-1], earliest)
     context.log.info(f"dbt {' '.join(args)}")
     # A target folder per WORK database keeps dbt's partial-parse state, which
     # embeds the profile's database path: runs after the first skip the full re-parse.

@@ -70,8 +70,9 @@ def test_scope_follows_the_run_partitions():
         }
     )
     assert ranged == Scope(dt.date(2026, 4, 6), dt.date(2026, 4, 24))
-    # dbt rebuilds 7 days before the first partition and 2 after the last (exclusive end)
-    assert ranged.event_days() == (dt.date(2026, 3, 30), dt.date(2026, 4, 26))
+    # dbt rebuilds at least the contract's 3 late days before the first partition
+    # and the day after the last (exclusive end)
+    assert ranged.event_days() == (dt.date(2026, 4, 3), dt.date(2026, 4, 26))
     assert scope_from_tags({"dagster/partition": "2026-04-07"}) == Scope(
         dt.date(2026, 4, 7), dt.date(2026, 4, 7)
     )

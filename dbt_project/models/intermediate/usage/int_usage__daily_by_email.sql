@@ -13,7 +13,7 @@
         event_time='usage_date',
         batch_size='day',
         begin=var('aiw_usage_begin', '2026-01-01'),
-        lookback=7,
+        lookback=3,
         concurrent_batches=false,
         on_schema_change='append_new_columns'
     )
