@@ -30,3 +30,18 @@
 {% macro add_days(days, date_expression) -%}
     cast({{ dbt.dateadd('day', days, date_expression) }} as date)
 {%- endmacro %}
+
+{#
+    The roster snapshot that applies on the Sunday of each week of `weeks` (a
+    relation with week_start): "developers of a team in week W" are taken from
+    it (metrics.md). Weeks before the first snapshot get no row. One definition
+    for every model that counts developers per week.
+#}
+{% macro week_sunday_snapshots(weeks, snapshot_intervals) -%}
+    select
+        {{ weeks }}.week_start,
+        {{ snapshot_intervals }}.snapshot_date
+    from {{ weeks }}
+    inner join {{ snapshot_intervals }}
+        on {{ is_valid_on(add_days(6, weeks ~ '.week_start'), snapshot_intervals) }}
+{%- endmacro %}

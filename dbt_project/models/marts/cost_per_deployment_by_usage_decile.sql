@@ -28,24 +28,26 @@ history as (
 
 covered_weeks as (
 
-    select distinct
-        week_start,
-        week_end
+    select distinct week_start
     from covered_days
+
+),
+
+week_sundays as (
+
+    {{ week_sunday_snapshots('covered_weeks', 'snapshot_intervals') }}
 
 ),
 
 developer_weeks as (
 
-    -- developers on the week's Sunday (the snapshot that applies that day)
+    -- developers on the week's Sunday
     select
-        covered_weeks.week_start,
+        week_sundays.week_start,
         history.employee_id
-    from covered_weeks
-    inner join snapshot_intervals
-        on {{ is_valid_on('covered_weeks.week_end', 'snapshot_intervals') }}
+    from week_sundays
     inner join history
-        on snapshot_intervals.snapshot_date = history.snapshot_date
+        on week_sundays.snapshot_date = history.snapshot_date
     where history.is_developer
 
 ),

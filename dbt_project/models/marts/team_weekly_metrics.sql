@@ -117,13 +117,7 @@ candidate_weeks as (
 
 week_sundays as (
 
-    -- the snapshot that applies on each week's Sunday (none before the first)
-    select
-        candidate_weeks.week_start,
-        snapshot_intervals.snapshot_date
-    from candidate_weeks
-    inner join snapshot_intervals
-        on {{ is_valid_on(add_days(6, 'candidate_weeks.week_start'), 'snapshot_intervals') }}
+    {{ week_sunday_snapshots('candidate_weeks', 'snapshot_intervals') }}
 
 ),
 
