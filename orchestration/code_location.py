@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from data_quality.checks import build_asset_checks
 from orchestration.assets.extraction import extraction_assets
 from orchestration.assets.publish import build_publish_asset
 from orchestration.assets.warehouse import warehouse_models
 from orchestration.automation import daily_job, daily_schedule, landed_partitions_sensor
-from orchestration.dbt import dbt_project
+from orchestration.dbt import WarehouseDbtCli, dbt_project
 from orchestration.publish import PUBLISHED_SCHEMAS
 from orchestration.resources import LandingResource, WarehouseResource
 
@@ -35,7 +34,7 @@ def resources(landing_url: str, serving_path: str) -> dict:
     return {
         "landing": LandingResource(url=landing_url),
         "warehouse": WarehouseResource(serving_path=serving_path),
-        "dbt": DbtCliResource(project_dir=dbt_project()),
+        "dbt": WarehouseDbtCli(project_dir=dbt_project()),
     }
 
 
