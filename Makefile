@@ -31,7 +31,7 @@ setup: $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv)
 
 # The dbt manifest is built here (and by `aiw` when it is stale), never on import.
 manifest:
-	$(UV) run --frozen python -c "from orchestration.dbt import ensure_manifest; ensure_manifest()"
+	$(UV) run --frozen python -c "from orchestration.dbt_manifest import ensure_manifest; ensure_manifest()"
 
 demo: setup
 	$(UV) run --frozen aiw demo

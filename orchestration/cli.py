@@ -115,11 +115,7 @@ def _print_outcome(outcome, serving: Path) -> None:
     for failure in outcome.failures:
         print(f"  step failed: {failure}")
     if outcome.step_seconds:
-        slowest = sorted(outcome.step_seconds.items(), key=lambda item: -item[1])
-        print(
-            f"Step seconds ({sum(outcome.step_seconds.values()):.1f} in all): "
-            + ", ".join(f"{step} {seconds:.1f}" for step, seconds in slowest)
-        )
+        print(outcome.step_seconds_line())
 
 
 def _run(landing: str, warehouse: str, start=None, end=None) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -18,8 +17,6 @@ from dagster_dbt import (
 from packaging import version
 
 from orchestration.settings import DBT_PROJECT_DIR
-
-MANIFEST_INPUTS = ("models", "macros", "seeds", "snapshots", "tests", "dbt_project.yml")
 
 
 @functools.cache
@@ -48,32 +45,6 @@ class WarehouseDbtCli(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args: Sequence[str]):
         return None
-
-
-def manifest_is_stale(project_dir: Path = DBT_PROJECT_DIR) -> bool:
-    manifest = project_dir / "target" / "manifest.json"
-    if not manifest.exists():
-        return True
-    built = manifest.stat().st_mtime
-    for name in MANIFEST_INPUTS:
-        path = project_dir / name
-        files = [path] if path.is_file() else path.rglob("*") if path.exists() else []
-        if any(f.is_file() and f.stat().st_mtime > built for f in files):
-            return True
-    return False
-
-
-def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR) -> None:
-    """Parse the dbt project when its manifest is missing or older than its sources."""
-    if not manifest_is_stale(project_dir):
-        return
-    from dbt.cli.main import dbtRunner
-
-    result = dbtRunner().invoke(
-        ["parse", "--project-dir", str(project_dir), "--profiles-dir", str(project_dir), "--quiet"]
-    )
-    if not result.success:
-        raise RuntimeError(f"dbt parse failed: {result.exception}")
 
 
 class WarehouseDbtTranslator(DagsterDbtTranslator):

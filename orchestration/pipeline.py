@@ -39,6 +39,13 @@ class RunOutcome:
     # Wall seconds of each Dagster step, for `make bench` and slow-run triage.
     step_seconds: dict[str, float] = field(default_factory=dict)
 
+    def step_seconds_line(self) -> str:
+        """ "Step seconds (T in all): slowest first", as `aiw run` prints it."""
+        slowest = sorted(self.step_seconds.items(), key=lambda item: -item[1])
+        return f"Step seconds ({sum(self.step_seconds.values()):.1f} in all): " + ", ".join(
+            f"{step} {seconds:.1f}" for step, seconds in slowest
+        )
+
     @property
     def failed_blocking_checks(self) -> list[dict]:
         return [c for c in self.checks if not c["passed"] and c["blocking"]]
@@ -77,7 +84,7 @@ def run_pipeline(
     end: dt.date | None = None,
     instance: dg.DagsterInstance | None = None,
 ) -> RunOutcome:
-    from orchestration.dbt import ensure_manifest
+    from orchestration.dbt_manifest import ensure_manifest
 
     landing = LandingZone(landing_url) if landing_url else None
     if landing is None:

@@ -15,7 +15,7 @@ CONFORMANCE = REPO_ROOT / "tests" / "fixtures" / "conformance"
 
 @pytest.fixture(scope="session", autouse=True)
 def dbt_manifest() -> Path:
-    from orchestration.dbt import ensure_manifest
+    from orchestration.dbt_manifest import ensure_manifest
 
     # pytest-xdist workers share the project folder: one parses, the others wait.
     lock_path = DBT_PROJECT_DIR / "target" / ".parse.lock"

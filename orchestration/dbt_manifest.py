@@ -1,0 +1,39 @@
+"""Is the dbt manifest current, and build it when not.
+
+Kept apart from orchestration.dbt, which imports Dagster and dagster-dbt
+(seconds): `make` checks the manifest before every target.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from orchestration.settings import DBT_PROJECT_DIR
+
+MANIFEST_INPUTS = ("models", "macros", "seeds", "snapshots", "tests", "dbt_project.yml")
+
+
+def manifest_is_stale(project_dir: Path = DBT_PROJECT_DIR) -> bool:
+    manifest = project_dir / "target" / "manifest.json"
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    for name in MANIFEST_INPUTS:
+        path = project_dir / name
+        files = [path] if path.is_file() else path.rglob("*") if path.exists() else []
+        if any(f.is_file() and f.stat().st_mtime > built for f in files):
+            return True
+    return False
+
+
+def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR) -> None:
+    """Parse the dbt project when its manifest is missing or older than its sources."""
+    if not manifest_is_stale(project_dir):
+        return
+    from dbt.cli.main import dbtRunner
+
+    result = dbtRunner().invoke(
+        ["parse", "--project-dir", str(project_dir), "--profiles-dir", str(project_dir), "--quiet"]
+    )
+    if not result.success:
+        raise RuntimeError(f"dbt parse failed: {result.exception}")
