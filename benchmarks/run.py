@@ -375,23 +375,29 @@ def main() -> None:
         )
         results.append(row("  growth day N / day 1 (per record)", f"{per_record_ratio:.2f}×"))
 
-        # History alone: day N's run again, on a warehouse that never saw days 1..N-1.
-        # Same files, so the ratio isolates what the history costs.
-        fresh_wh = scratch / "fresh" / "warehouse.duckdb"
-        aiw_run(landing, fresh_wh, last, last)
-        fresh = aiw_run(landing, fresh_wh, last, last)
+        # History alone: day N's run on a warehouse that holds only the days its
+        # look-back re-aggregates (late requests for them arrive with day N), so
+        # the ratio isolates what the other days of history cost.
+        from orchestration.settings import LOOKBACK_DAYS
+
+        short_wh = scratch / "fresh" / "warehouse.duckdb"
+        aiw_run(
+            landing, short_wh, last - dt.timedelta(days=LOOKBACK_DAYS), last - dt.timedelta(days=1)
+        )
+        short = aiw_run(landing, short_wh, last, last)
         results.append(
             row(
-                f"daily run day {len(partitions)} on an empty warehouse: wall",
-                f"{fresh.seconds:.1f} s",
+                f"daily run day {len(partitions)} after only {LOOKBACK_DAYS} days: wall",
+                f"{short.seconds:.1f} s",
             )
         )
+        results.append(row("  steps (aiw run's own timing)", step_summary(short.output)))
         results.append(
             row(
-                f"  history effect (after {len(partitions) - 1} days / empty)",
-                f"{daily.seconds / fresh.seconds:.2f}×",
+                f"  history effect (after {len(partitions) - 1} days / {LOOKBACK_DAYS} days)",
+                f"{daily.seconds / short.seconds:.2f}×",
                 "≤ 1.2×",
-                daily.seconds / fresh.seconds <= 1.2,
+                daily.seconds / short.seconds <= 1.2,
             )
         )
 
