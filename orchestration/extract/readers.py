@@ -147,20 +147,24 @@ def read_ahead(batches: Iterator[pa.Table], depth: int = 1) -> Iterator[pa.Table
     done = object()
     stop = threading.Event()
 
+    def offer(item) -> bool:
+        """Put `item` unless the consumer has gone; never blocks for good."""
+        while not stop.is_set():
+            try:
+                queue.put(item, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
+
     def produce() -> None:
         try:
             for batch in batches:
-                while not stop.is_set():
-                    try:
-                        queue.put(batch, timeout=0.1)
-                        break
-                    except Full:
-                        continue
-                if stop.is_set():
+                if not offer(batch):
                     return
-            queue.put(done)
+            offer(done)
         except BaseException as exc:  # handed to the consumer, which re-raises it
-            queue.put(exc)
+            offer(exc)
 
     reader = threading.Thread(target=produce, name="aiw-read-ahead", daemon=True)
     reader.start()
