@@ -147,8 +147,16 @@ def _usage_days(run: UsageRun, population: Population, plan: TrapPlan, n_workers
     os.environ["POLARS_MAX_THREADS"] = "1"
     try:
         context = multiprocessing.get_context("spawn")  # fork is unsafe with Polars' threads
-        with context.Pool(n_workers, initializer=set_up, initargs=(run, population)) as pool:
+        pool = context.Pool(n_workers, initializer=set_up, initargs=(run, population))
+        try:
             yield pool.imap(generate_usage_day, plan.usage_days, chunksize=1)
+            # Let the workers leave on their own. Pool.terminate() (what `with
+            # Pool()` does) kills them and can then wait for ever on the task
+            # queue's lock held by a worker it killed mid-read (a test run hung so).
+            pool.close()
+            pool.join()
+        finally:
+            pool.terminate()
     finally:
         if previous is None:
             os.environ.pop("POLARS_MAX_THREADS", None)
