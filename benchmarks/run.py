@@ -356,8 +356,8 @@ def main() -> None:
     if params["growth"]:
         # Growth: the same daily run on day 1 of the same organisation.
         day1_wh = scratch / "day1" / "warehouse.duckdb"
-        aiw_run(landing, day1_wh, first, first)
-        day1 = aiw_run(landing, day1_wh, first, first)
+        aiw_run(landing, day1_wh, first, first, in_process)
+        day1 = aiw_run(landing, day1_wh, first, first, in_process)
         first_records = records_of(day1_wh, first)
         per_record_ratio = (daily.seconds / max(last_records, 1)) / (
             day1.seconds / max(first_records, 1)
@@ -381,10 +381,9 @@ def main() -> None:
         from orchestration.settings import LOOKBACK_DAYS
 
         short_wh = scratch / "fresh" / "warehouse.duckdb"
-        aiw_run(
-            landing, short_wh, last - dt.timedelta(days=LOOKBACK_DAYS), last - dt.timedelta(days=1)
-        )
-        short = aiw_run(landing, short_wh, last, last)
+        lookback_start = last - dt.timedelta(days=LOOKBACK_DAYS)
+        aiw_run(landing, short_wh, lookback_start, last - dt.timedelta(days=1), in_process)
+        short = aiw_run(landing, short_wh, last, last, in_process)
         results.append(
             row(
                 f"daily run day {len(partitions)} after only {LOOKBACK_DAYS} days: wall",

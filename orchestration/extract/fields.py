@@ -77,6 +77,9 @@ class _Cell:
     text: str  # the value as text, NULL when absent
     absent: str  # true when missing, null or empty
     type_ok: str  # true when the value has the contract's type (given present)
+    # the column holding the value parsed as a timestamp, computed once per line
+    # (validation_select's _timed step); used by timestamp fields only
+    parsed: str
 
 
 def _json_cell(index: int, f: Field) -> _Cell:
@@ -89,7 +92,7 @@ def _json_cell(index: int, f: Field) -> _Cell:
         "decimal": f"{jtype} IN ('UBIGINT', 'BIGINT', 'DOUBLE')",
         "boolean": f"{jtype} = 'BOOLEAN'",
     }.get(f.kind, f"{jtype} = 'VARCHAR'")
-    return _Cell(text=text, absent=absent, type_ok=type_ok)
+    return _Cell(text=text, absent=absent, type_ok=type_ok, parsed=f"ts_{index}")
 
 
 def _csv_cell(index: int, f: Field) -> _Cell:
@@ -106,7 +109,7 @@ def _csv_cell(index: int, f: Field) -> _Cell:
         type_ok = f"lower(trim({text})) IN ('true', 'false')"
     else:
         type_ok = "true"
-    return _Cell(text=text, absent=absent, type_ok=type_ok)
+    return _Cell(text=text, absent=absent, type_ok=type_ok, parsed=f"ts_{index}")
 
 
 def _timestamp_of(text: str) -> str:
@@ -116,8 +119,7 @@ def _timestamp_of(text: str) -> str:
 def _typed(cell: _Cell, f: Field) -> str:
     value = f"trim({cell.text})" if f.kind not in ("string", "enum") else cell.text
     if f.kind == "timestamp":
-        # Parsed once per line, in the _timed step of validation_select.
-        return cell.text.replace("s_", "ts_", 1)
+        return cell.parsed
     if f.kind == "boolean":
         return f"(lower({value}) = 'true')"
     if f.kind == "enum":
@@ -189,7 +191,7 @@ def _rules(cells: list[tuple[Field, _Cell]]) -> list[tuple[str, str, str]]:
     return rules
 
 
-def _json_clean(index: int, f: Field) -> str | None:
+def _json_clean(index: int, f: Field, cell: _Cell) -> str | None:
     """True only when JSON field `f` breaks none of its rules: a cheaper test
     than the rule chain, which then runs only for the few lines that fail it.
     None when the kind has no such shortcut."""
@@ -206,7 +208,7 @@ def _json_clean(index: int, f: Field) -> str | None:
         minimum = "" if f.minimum is None else f" AND try_cast({s} AS BIGINT) >= {f.minimum}"
         present_ok = f"({t} IN ('UBIGINT', 'BIGINT'){minimum})"
     elif f.kind == "timestamp":
-        typed = f"ts_{index}"
+        typed = cell.parsed
         in_time = (
             f" AND NOT (CAST({typed} AS DATE) > _dt + INTERVAL 1 DAY)" if f.check_delivery else ""
         )
@@ -270,7 +272,7 @@ def validation_select(fields: list[Field], *, source_kind: str, relation: str) -
 
     # Timestamps are the costliest cast; each is parsed once and reused by the rules.
     timed = "".join(
-        f", {_timestamp_of(c.text)} AS {_typed(c, f)}" for f, c in cells if f.kind == "timestamp"
+        f", {_timestamp_of(c.text)} AS {c.parsed}" for f, c in cells if f.kind == "timestamp"
     )
     source += f", _timed AS (SELECT *{timed} FROM _typed)"
 
@@ -278,7 +280,7 @@ def validation_select(fields: list[Field], *, source_kind: str, relation: str) -
         f"WHEN {condition} THEN {index}" for index, (condition, _, _) in enumerate(rules)
     )
     if source_kind == "json":
-        clean = [_json_clean(i, f) for i, f in enumerate(fields)]
+        clean = [_json_clean(i, f, c) for i, (f, c) in enumerate(cells)]
         if all(clean):
             first_broken = (
                 f"WHEN _is_object AND {' AND '.join(clean)} THEN NULL\n    " + first_broken
