@@ -26,7 +26,7 @@ help:
 	.tools/bin/pip install --quiet uv
 
 setup: $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv)
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 	$(MAKE) --no-print-directory manifest
 
 # The dbt manifest is built here (and by `aiw` when it is stale), never on import.
