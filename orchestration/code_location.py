@@ -9,7 +9,7 @@ from orchestration.assets.extraction import extraction_assets
 from orchestration.assets.publish import build_publish_asset
 from orchestration.assets.warehouse import warehouse_models
 from orchestration.automation import daily_job, daily_schedule, landed_partitions_sensor
-from orchestration.dbt import WarehouseDbtCli, dbt_project
+from orchestration.dbt import WarehouseDbtCli, dbt_executable, dbt_project
 from orchestration.publish import PUBLISHED_SCHEMAS
 from orchestration.resources import LandingResource, WarehouseResource
 
@@ -34,7 +34,7 @@ def resources(landing_url: str, serving_path: str) -> dict:
     return {
         "landing": LandingResource(url=landing_url),
         "warehouse": WarehouseResource(serving_path=serving_path),
-        "dbt": WarehouseDbtCli(project_dir=dbt_project()),
+        "dbt": WarehouseDbtCli(project_dir=dbt_project(), dbt_executable=dbt_executable()),
     }
 
 
