@@ -39,8 +39,8 @@ SCALES = {
     },
     # A quick look in under a minute: backfill (Mon-Thu), the daily run of the
     # Friday, extraction and publish of a small organisation. The pipeline runs
-    # in this process, so only its first run pays the imports; a run's fixed
-    # cost (about 15 s warm) is most of the time at this size.
+    # in this process, imported once while the data is generated (InProcessWarmUp);
+    # a run's fixed cost (about 17 s warm, 13 s of it dbt) is most of the time.
     "small": {
         "employees": 300,
         "days": 5,
@@ -138,9 +138,66 @@ def aiw_run(
     return result
 
 
+class InProcessWarmUp:
+    """Quick scale only: the pipeline runs in this process, so its one-off
+    costs (importing Dagster, dbt and Great Expectations, about 9 s, and dbt's
+    first full parse for a new warehouse, about 3 s, in a child process) are paid
+    here, side by side and while data is generated, rather than inside the first
+    timed run. The table prints what it took; `make bench`'s total includes it."""
+
+    def __init__(self, serving: Path) -> None:
+        from orchestration.settings import DBT_PROJECT_DIR, dbt_target_path_for, work_path_for
+
+        self.started = time.perf_counter()
+        work = work_path_for(serving)
+        work.parent.mkdir(parents=True, exist_ok=True)
+        # The same profile inputs as the pipeline's dbt step, so its partial parse is reused.
+        self.parse = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("dbt")),
+                "parse",
+                "--project-dir",
+                str(DBT_PROJECT_DIR),
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+                "--target-path",
+                str(dbt_target_path_for(work)),
+                "--quiet",
+            ],
+            env={**os.environ, "AIW_WORK_DB": str(work.resolve())},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.failure: BaseException | None = None
+        self.imports = threading.Thread(target=self._import_pipeline, daemon=True)
+        self.imports.start()
+
+    def _import_pipeline(self) -> None:
+        try:
+            from orchestration.dbt_manifest import ensure_manifest
+
+            ensure_manifest()
+            import orchestration.code_location  # noqa: F401
+            from data_quality.expectations import warm_up
+
+            warm_up()
+        except BaseException as exc:  # resurfaced by wait(), in the main thread
+            self.failure = exc
+
+    def wait(self) -> float:
+        self.imports.join()
+        _, errors = self.parse.communicate()
+        if self.failure is not None:
+            raise SystemExit(f"warm-up failed: {self.failure}")
+        if self.parse.returncode != 0:
+            raise SystemExit(f"dbt parse failed ({self.parse.returncode}): {errors[-2000:]}")
+        return time.perf_counter() - self.started
+
+
 def aiw_run_in_process(landing: Path, warehouse: Path, start: dt.date, end: dt.date) -> Measured:
-    """The pipeline in this process: the imports (about 8 s) are paid by the
-    first run only, which is how the quick scale stays quick."""
+    """The pipeline in this process: its imports are paid once, by
+    InProcessWarmUp, which is how the quick scale stays quick."""
     from orchestration.pipeline import run_pipeline
 
     rss = TreeRss(os.getpid())
@@ -281,6 +338,10 @@ def main() -> None:
     for probe in ("extract-only.duckdb", "read-json.duckdb", "publish-probe.duckdb"):
         (scratch / probe).unlink(missing_ok=True)
 
+    backfill_wh = scratch / "backfill" / "warehouse.duckdb"
+    in_process = params["in_process"]
+    warm_up = InProcessWarmUp(backfill_wh) if in_process else None
+
     started = time.perf_counter()
     generated = not (landing / "_truth.json").exists()
     if generated:
@@ -307,9 +368,15 @@ def main() -> None:
     partitions = sorted(dt.date.fromisoformat(p.name[3:]) for p in (landing / "usage").glob("dt=*"))
     first, last = partitions[0], partitions[-1]
 
+    if warm_up is not None:
+        results.append(
+            row(
+                "warm-up: imports and dbt parse, beside generation (in no figure below)",
+                f"{warm_up.wait():.1f} s",
+            )
+        )
+
     # Backfill of all but the last day, as one run (the single-run backfill policy).
-    backfill_wh = scratch / "backfill" / "warehouse.duckdb"
-    in_process = params["in_process"]
     backfill = aiw_run(landing, backfill_wh, first, last - dt.timedelta(days=1), in_process)
     results.append(
         row(
@@ -434,3 +501,7 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    from orchestration.cli import exit_without_teardown
+
+    # The in-process scale holds Dagster, dbt and GE: their teardown is 2 s of CPU.
+    exit_without_teardown(0)

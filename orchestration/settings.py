@@ -45,3 +45,11 @@ def work_path_for(serving: Path) -> Path:
     pipeline can hold its single DuckDB writer lock for as long as it needs."""
     serving = Path(serving)
     return serving.with_name(f"{serving.stem}.work.duckdb")
+
+
+def dbt_target_path_for(work: Path) -> Path:
+    """dbt's target folder for one WORK database. dbt's partial-parse state
+    embeds the profile's database path, so a folder per database lets every
+    run after a database's first skip the full re-parse."""
+    work = Path(work).resolve()
+    return work.parent / f"{work.stem}.dbt-target"

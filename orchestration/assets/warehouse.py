@@ -14,6 +14,7 @@ from orchestration.partitions import (
     single_run,
 )
 from orchestration.resources import WarehouseResource
+from orchestration.settings import dbt_target_path_for
 
 # dbt unit tests are development checks (`make test`); scheduled runs skip them.
 DBT_EXCLUDE = "test_type:unit"
@@ -37,7 +38,5 @@ def warehouse_models(
         earliest = earliest_usage_day(con, days[0], days[-1])
     args = dbt_build_args(days[0], days[-1], earliest)
     context.log.info(f"dbt {' '.join(args)}")
-    # A target folder per WORK database keeps dbt's partial-parse state, which
-    # embeds the profile's database path: runs after the first skip the full re-parse.
-    target = warehouse.work.resolve().parent / f"{warehouse.work.stem}.dbt-target"
+    target = dbt_target_path_for(warehouse.work)
     yield from dbt.cli(args, context=context, target_path=target).stream()
