@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,7 +93,6 @@ def run_pipeline(
     ensure_manifest()
     from orchestration.code_location import all_assets, all_checks, resources
 
-    _warm_quality_checks()
     log_path = run_log_path(serving_path)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     # dbt's own log goes to a file beside the WORK database; the CLI prints a summary.
@@ -112,19 +110,6 @@ def run_pipeline(
             run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
         )
     return _outcome(result, first, last)
-
-
-def _warm_quality_checks() -> None:
-    """Build Great Expectations (seconds of imports) on a thread during the run."""
-
-    def warm() -> None:
-        from data_quality.expectations import warm_up
-
-        # A failure here resurfaces in the check that needs GE, with its context.
-        with contextlib.suppress(Exception):
-            warm_up()
-
-    threading.Thread(target=warm, name="aiw-warm-ge", daemon=True).start()
 
 
 def _outcome(result: dg.ExecuteInProcessResult, first: dt.date, last: dt.date) -> RunOutcome:

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from data_quality.expectations import warm_up_in_background
 from orchestration.extract import (
     CONTRACTS,
     DEPLOYS,
@@ -64,6 +65,10 @@ def _partitioned_asset(source, description: str):
     ) -> dg.MaterializeResult:
         zone = landing.zone()
         zone.check_readable()
+        if source is USAGE:
+            # The quality checks after this step need Great Expectations; its
+            # import overlaps the biggest load, which mostly waits on gzip and DuckDB.
+            warm_up_in_background()
         with warehouse.connect() as con:
             results = [load_partition(con, zone, source, day) for day in partition_days(context)]
         loaded = [r for r in results if r.files]
