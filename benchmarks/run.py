@@ -146,7 +146,12 @@ class InProcessWarmUp:
     timed run. The table prints what it took; `make bench`'s total includes it."""
 
     def __init__(self, serving: Path) -> None:
-        from orchestration.settings import DBT_PROJECT_DIR, dbt_target_path_for, work_path_for
+        from orchestration.settings import (
+            DBT_PROJECT_DIR,
+            dbt_executable,
+            dbt_target_path_for,
+            work_path_for,
+        )
 
         self.started = time.perf_counter()
         work = work_path_for(serving)
@@ -154,7 +159,7 @@ class InProcessWarmUp:
         # The same profile inputs as the pipeline's dbt step, so its partial parse is reused.
         self.parse = subprocess.Popen(
             [
-                str(Path(sys.executable).with_name("dbt")),
+                dbt_executable(),
                 "parse",
                 "--project-dir",
                 str(DBT_PROJECT_DIR),

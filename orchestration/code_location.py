@@ -9,9 +9,10 @@ from orchestration.assets.extraction import extraction_assets
 from orchestration.assets.publish import build_publish_asset
 from orchestration.assets.warehouse import warehouse_models
 from orchestration.automation import daily_job, daily_schedule, landed_partitions_sensor
-from orchestration.dbt import WarehouseDbtCli, dbt_executable, dbt_project
+from orchestration.dbt import WarehouseDbtCli, dbt_project
 from orchestration.publish import PUBLISHED_SCHEMAS
 from orchestration.resources import LandingResource, WarehouseResource
+from orchestration.settings import dbt_executable
 
 
 def bi_table_keys() -> list[dg.AssetKey]:

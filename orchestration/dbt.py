@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
-import shutil
-import sys
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -29,13 +26,6 @@ def dbt_project() -> DbtProject:
     # ahead of time (make, `aiw`, CI) so importing the code location never runs dbt.
     project.prepare_if_dev()
     return project
-
-
-def dbt_executable() -> str:
-    """The dbt installed beside this Python (the project's virtualenv), so `aiw`
-    works when called by path, without the virtualenv on PATH; else PATH's."""
-    beside = Path(sys.executable).with_name("dbt")
-    return str(beside) if beside.exists() else shutil.which("dbt") or "dbt"
 
 
 class WarehouseDbtCli(DbtCliResource):

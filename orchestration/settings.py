@@ -4,6 +4,8 @@ code location serves a laptop demo and a scheduled production deployment."""
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -53,3 +55,10 @@ def dbt_target_path_for(work: Path) -> Path:
     run after a database's first skip the full re-parse."""
     work = Path(work).resolve()
     return work.parent / f"{work.stem}.dbt-target"
+
+
+def dbt_executable() -> str:
+    """The dbt installed beside this Python (the project's virtualenv), so `aiw`
+    works when called by path, without the virtualenv on PATH; else PATH's."""
+    beside = Path(sys.executable).with_name("dbt")
+    return str(beside) if beside.exists() else shutil.which("dbt") or "dbt"
