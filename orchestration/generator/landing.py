@@ -155,8 +155,9 @@ def _usage_days(run: UsageRun, population: Population, plan: TrapPlan, n_workers
             # queue's lock held by a worker it killed mid-read (a test run hung so).
             pool.close()
             pool.join()
-        finally:
-            pool.terminate()
+        except BaseException:
+            pool.terminate()  # only when generation failed or was abandoned
+            raise
     finally:
         if previous is None:
             os.environ.pop("POLARS_MAX_THREADS", None)
