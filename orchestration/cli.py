@@ -122,31 +122,41 @@ def _print_outcome(outcome, serving: Path) -> None:
 
 
 def _run(landing: str, warehouse: str, start=None, end=None) -> int:
-    from orchestration.pipeline import UsageError, run_pipeline
-    from orchestration.report import headline
+    from orchestration.run_guard import WarehouseRefused, claim_warehouse
 
     serving = Path(warehouse)
-    if serving.exists() and serving.is_dir():
-        print(
-            f"aiw run: error: --warehouse {warehouse} is a folder, expected a DuckDB file path",
-            file=sys.stderr,
-        )
+    # Before the heavy imports, so a refused run says so at once.
+    try:
+        with claim_warehouse(serving):
+            return _run_claimed(landing, serving, start, end)
+    except WarehouseRefused as exc:
+        print(f"aiw run: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _run_claimed(landing: str, serving: Path, start, end) -> int:
+    from orchestration.pipeline import UsageError, run_log_path, run_pipeline
+    from orchestration.report import headline
+
     try:
         outcome = run_pipeline(landing, serving, start, end)
     except UsageError as exc:
         print(f"aiw run: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:  # e.g. a full disk outside any step (the run log)
+        print(
+            f"aiw run: the run failed: {exc}; {serving} was left as it was",
+            file=sys.stderr,
+        )
+        return EXIT_CHECK_FAILED
     _print_outcome(outcome, serving)
     if not outcome.success or not outcome.published:
         blocking = outcome.failed_blocking_checks
         reason = (
             "blocking check failed: " + ", ".join(f"{c['name']} on {c['asset']}" for c in blocking)
             if blocking
-            else "the run failed"
+            else "the run failed" + (f" ({outcome.failures[0]})" if outcome.failures else "")
         )
-        from orchestration.pipeline import run_log_path
-
         print(
             f"aiw run: {reason}; {serving} was left as it was (log: {run_log_path(serving)})",
             file=sys.stderr,

@@ -9,10 +9,9 @@ from orchestration.assets.extraction import extraction_assets
 from orchestration.assets.publish import build_publish_asset
 from orchestration.assets.warehouse import warehouse_models
 from orchestration.automation import daily_job, daily_schedule, landed_partitions_sensor
-from orchestration.dbt import WarehouseDbtCli, dbt_project
+from orchestration.dbt import warehouse_dbt_cli
 from orchestration.publish import PUBLISHED_SCHEMAS
 from orchestration.resources import LandingResource, WarehouseResource
-from orchestration.settings import dbt_executable
 
 
 def bi_table_keys() -> list[dg.AssetKey]:
@@ -35,7 +34,7 @@ def resources(landing_url: str, serving_path: str) -> dict:
     return {
         "landing": LandingResource(url=landing_url),
         "warehouse": WarehouseResource(serving_path=serving_path),
-        "dbt": WarehouseDbtCli(project_dir=dbt_project(), dbt_executable=dbt_executable()),
+        "dbt": warehouse_dbt_cli(),
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -16,7 +17,8 @@ from dagster_dbt import (
 )
 from packaging import version
 
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration import child_guard
+from orchestration.settings import DBT_PROJECT_DIR, dbt_executable
 
 
 @functools.cache
@@ -45,6 +47,20 @@ class WarehouseDbtCli(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args: Sequence[str]):
         return None
+
+    def cli(self, args: Sequence[str], **kwargs):
+        # dbt's process inherits this: see orchestration/child_guard.py.
+        os.environ[child_guard.PARENT_PID_ENV] = str(os.getpid())
+        return super().cli(args, **kwargs)
+
+
+def warehouse_dbt_cli() -> WarehouseDbtCli:
+    """dbt started through child_guard, so it ends when the process that runs
+    it is killed instead of holding the WORK database's lock as an orphan."""
+    python, *guard = child_guard.command(dbt_executable())
+    return WarehouseDbtCli(
+        project_dir=dbt_project(), dbt_executable=python, global_config_flags=guard
+    )
 
 
 class WarehouseDbtTranslator(DagsterDbtTranslator):

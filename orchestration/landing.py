@@ -19,6 +19,18 @@ class LandingZoneError(Exception):
     """The landing zone cannot be read at all (as opposed to one bad file)."""
 
 
+def _missing_backend(url: str) -> str:
+    """What to install for a URL whose fsspec filesystem is not installed."""
+    from fsspec.registry import known_implementations
+
+    scheme = url.split("://", 1)[0]
+    spec = known_implementations.get(scheme, {})
+    package = spec.get("class", "").split(".", 1)[0]
+    if not package:
+        return f"the {scheme}:// filesystem is not installed"
+    return f"{scheme}:// needs the {package} package (install it: uv add {package})"
+
+
 @dataclass(frozen=True)
 class LandingZone:
     url: str
@@ -26,7 +38,17 @@ class LandingZone:
     def __post_init__(self) -> None:
         try:
             fs, root = url_to_fs(self.url)
-        except (ImportError, ValueError) as exc:
+        except ImportError:
+            raise LandingZoneError(
+                f"cannot open landing zone {self.url!r}: {_missing_backend(self.url)}"
+            ) from None
+        except ValueError as exc:
+            if str(exc).startswith("Protocol not known"):
+                scheme = self.url.split("://", 1)[0]
+                raise LandingZoneError(
+                    f"cannot open landing zone {self.url!r}: unknown URL scheme {scheme!r} "
+                    "(expected a local folder or an fsspec URL such as s3://, gs://, file://)"
+                ) from None
             raise LandingZoneError(f"cannot open landing zone {self.url!r}: {exc}") from None
         object.__setattr__(self, "fs", fs)
         object.__setattr__(self, "root", root.rstrip("/"))

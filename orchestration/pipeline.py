@@ -85,9 +85,12 @@ def run_pipeline(
 ) -> RunOutcome:
     from orchestration.dbt_manifest import ensure_manifest
 
-    landing = LandingZone(landing_url) if landing_url else None
-    if landing is None:
+    if not landing_url:
         raise UsageError("--landing is empty")
+    try:
+        landing = LandingZone(landing_url)
+    except LandingZoneError as exc:
+        raise UsageError(str(exc)) from None
     first, last = resolve_days(landing, start, end)
     # Parse before the code location is imported: the dbt assets read the manifest then.
     ensure_manifest()
@@ -106,9 +109,15 @@ def run_pipeline(
             },
             raise_on_error=False,
             instance=instance,
-            # The CLI prints a summary; Dagster's step log and dbt's go to the run log.
-            run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
+            # The CLI prints a summary (one line per failed step); the full
+            # error of a failed step goes to the run log below, not the console.
+            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
         )
+        for event in result.all_events:
+            if event.event_type_value == "STEP_FAILURE":
+                print(
+                    f"\nStep {event.step_key} failed:\n{event.step_failure_data.error.to_string()}"
+                )
     return _outcome(result, first, last)
 
 

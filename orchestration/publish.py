@@ -7,6 +7,8 @@ old version and the next connection sees the complete new one.
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import os
 import time
 import uuid
@@ -16,6 +18,10 @@ from pathlib import Path
 import duckdb
 
 PUBLISHED_SCHEMAS = ("marts", "restricted", "audit")
+# One row per serving file: who wrote it and when. `aiw run` replaces an
+# existing file only when it finds this table (orchestration/run_guard.py).
+PUBLICATION_TABLE = ("audit", "publication")
+PRODUCER = "ai-impact-warehouse"
 
 
 @dataclass(frozen=True)
@@ -44,11 +50,67 @@ def published_relations(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, 
     ).fetchall()
 
 
+def _staging_path(serving_path: Path) -> Path:
+    return serving_path.with_name(f".{serving_path.name}.{uuid.uuid4().hex}.tmp")
+
+
+def remove_stale_staging(serving_path: Path) -> list[Path]:
+    """Remove the staging files (and their WAL) of publishes that were killed.
+
+    A staging file a live process is still writing is DuckDB-locked and kept.
+    """
+    serving_path = Path(serving_path)
+    removed = []
+    pattern = f".{serving_path.name}.*.tmp"
+    for staging in sorted(serving_path.parent.glob(pattern)):
+        try:
+            fd = os.open(staging, os.O_RDWR)
+        except FileNotFoundError:
+            continue
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno in (errno.EACCES, errno.EAGAIN):
+                continue  # a publish in progress holds it
+            raise
+        finally:
+            os.close(fd)
+        for path in (staging, staging.with_name(staging.name + ".wal")):
+            path.unlink(missing_ok=True)
+        removed.append(staging)
+    for wal in serving_path.parent.glob(f"{pattern}.wal"):
+        if not wal.with_name(wal.name.removesuffix(".wal")).exists():
+            wal.unlink(missing_ok=True)
+    return removed
+
+
+def _write_publication(con: duckdb.DuckDBPyConnection) -> None:
+    schema, name = PUBLICATION_TABLE
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS serving.{schema}")
+    con.execute(
+        f"CREATE TABLE serving.{schema}.{name} AS "
+        "SELECT ?::VARCHAR AS producer, now()::TIMESTAMPTZ AS published_at",
+        [PRODUCER],
+    )
+    con.execute(
+        f"COMMENT ON TABLE serving.{schema}.{name} IS "
+        "'The publish that wrote this serving file (one row).'"
+    )
+    con.execute(
+        f"COMMENT ON COLUMN serving.{schema}.{name}.producer IS "
+        "'Always ai-impact-warehouse: aiw run replaces only serving files it wrote.'"
+    )
+    con.execute(
+        f"COMMENT ON COLUMN serving.{schema}.{name}.published_at IS "
+        "'When this version of the serving file was published.'"
+    )
+
+
 def publish(work_path: Path, serving_path: Path) -> PublishResult:
     started = time.perf_counter()
     serving_path = Path(serving_path)
     serving_path.parent.mkdir(parents=True, exist_ok=True)
-    staging = serving_path.with_name(f".{serving_path.name}.{uuid.uuid4().hex}.tmp")
+    staging = _staging_path(serving_path)
     con = duckdb.connect(str(work_path))
     try:
         relations = published_relations(con)
@@ -70,15 +132,19 @@ def publish(work_path: Path, serving_path: Path) -> PublishResult:
                 con.execute(
                     f'COMMENT ON COLUMN serving.{schema}.{name}."{column}" IS {_quote(column_comment)}'
                 )
+        _write_publication(con)
         con.execute("DETACH serving")
+        con.close()
+        # Durable before it becomes visible: a crash after the rename must not
+        # leave a serving file whose pages never reached the disk.
+        with open(staging, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(staging, serving_path)
     except BaseException:
         con.close()
         staging.unlink(missing_ok=True)
+        staging.with_name(staging.name + ".wal").unlink(missing_ok=True)
         raise
-    con.close()
-    with open(staging, "rb+") as handle:
-        os.fsync(handle.fileno())
-    os.replace(staging, serving_path)
     return PublishResult(
         serving_path=serving_path,
         tables=len(relations),
