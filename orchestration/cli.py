@@ -144,8 +144,9 @@ def _run_claimed(landing: str, serving: Path, start, end) -> int:
         print(f"aiw run: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:  # e.g. a full disk outside any step (the run log)
+        where = f" ({exc.filename})" if exc.filename else ""
         print(
-            f"aiw run: the run failed: {exc}; {serving} was left as it was",
+            f"aiw run: the run failed: {exc.strerror or exc}{where}; {serving} was left as it was",
             file=sys.stderr,
         )
         return EXIT_CHECK_FAILED

@@ -110,7 +110,12 @@ def test_publish_copies_bi_schemas_with_comments_and_nothing_else(tmp_path):
         "SELECT comment FROM duckdb_columns() WHERE table_name = 'facts' AND column_name = 'version'"
     ).fetchone()
     con.close()
-    assert tables == [("audit", "check_results"), ("marts", "facts"), ("restricted", "people")]
+    assert tables == [
+        ("audit", "check_results"),
+        ("audit", "publication"),
+        ("marts", "facts"),
+        ("restricted", "people"),
+    ]
     assert comment == ("the published version",)
     assert result.tables == 3 and result.rows == 302
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
