@@ -158,3 +158,21 @@ def test_full_disk_exits_1_with_one_line_and_keeps_the_serving_file(tmp_path, tm
     assert "No space left" in lines[0] or "space" in out, out + err
     assert warehouse.read_bytes() == before
     assert [p.name for p in tmpfs.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_failed_step_is_one_line_with_the_full_error_in_the_run_log(tmp_path):
+    """A WORK database that is not one (a crash of the disk, a stray file): every
+    extraction step fails; the console gets the cause, the run log the trace."""
+    landing = _landing(tmp_path)
+    warehouse = tmp_path / "w.duckdb"
+    (tmp_path / "w.work.duckdb").write_text("not a database\n")
+    run = _aiw_run(landing, warehouse)
+    out, err = run.communicate(timeout=900)
+    assert run.returncode == 1, out + err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("aiw run: the run failed (raw__")
+    assert "not a valid DuckDB database file" in lines[0]
+    assert "step failed: raw__usage_requests" in out
+    assert "Stack Trace" in (tmp_path / "w.work.log").read_text()
+    assert not warehouse.exists()
