@@ -155,7 +155,8 @@ def test_full_disk_exits_1_with_one_line_and_keeps_the_serving_file(tmp_path, tm
     assert run.returncode == 1, out + err
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("aiw run: the run failed"), err
-    assert "No space left" in lines[0] or "space" in out, out + err
+    # the cause is named: in the line, or in the failed step's summary line
+    assert "No space left on device" in lines[0] + out, out + err
     assert warehouse.read_bytes() == before
     assert [p.name for p in tmpfs.iterdir() if p.name.endswith(".tmp")] == []
 
