@@ -106,6 +106,12 @@ def _print_outcome(outcome, serving: Path) -> None:
                     else ""
                 )
             )
+        if meta.get("files_ignored"):
+            reasons = ", ".join(f"{r} {n}" for r, n in meta.get("ignored_by_reason", {}).items())
+            print(
+                f"  {'files not read':<20} files {meta['files_ignored']:>5}  ({reasons}; "
+                "listed in audit.landing_files as ignored)"
+            )
     if outcome.checks:
         failed = [c for c in outcome.checks if not c["passed"]]
         print(f"Quality checks: {len(outcome.checks) - len(failed)} passed, {len(failed)} failed")

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import dagster as dg
 
-from orchestration.settings import LEAD_DAYS, LOOKBACK_DAYS
+from orchestration.settings import LEAD_DAYS, LOOKBACK_DAYS, partitions_start
 
-PARTITIONS_START = os.environ.get("AIW_PARTITIONS_START", "2025-01-01")
+PARTITIONS_START = partitions_start().isoformat()
 
 # Keyed by delivery date `dt`. end_offset=1 admits today's folder, which a
 # gateway may already be filling.

@@ -3,6 +3,7 @@ code location serves a laptop demo and a scheduled production deployment."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import sys
@@ -22,6 +23,16 @@ DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
 LOOKBACK_DAYS = 3
 # Timestamps up to one day after dt are tolerated (offsets across midnight).
 LEAD_DAYS = 1
+
+
+# The first delivery day the warehouse has partitions for. Extraction rejects
+# event timestamps before it (`timestamp_before_partitions`): no partition, and
+# no dbt window, could ever hold them.
+DEFAULT_PARTITIONS_START = "2025-01-01"
+
+
+def partitions_start() -> dt.date:
+    return dt.date.fromisoformat(os.environ.get("AIW_PARTITIONS_START", DEFAULT_PARTITIONS_START))
 
 
 # DuckDB caches up to 80 % of RAM by default; a cap keeps the pipeline's

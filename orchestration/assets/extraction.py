@@ -1,5 +1,7 @@
 """Extraction assets: landing zone → raw tables of the WORK database."""
 
+from collections import Counter
+
 import dagster as dg
 
 from data_quality.expectations import warm_up_in_background
@@ -12,6 +14,7 @@ from orchestration.extract import (
     load_partition,
     load_reference,
     load_roster,
+    record_ignored_files,
 )
 from orchestration.partitions import daily_partitions, partition_days, single_run
 from orchestration.resources import LandingResource, WarehouseResource
@@ -144,17 +147,25 @@ _EXTRACTED = [usage_requests, deploy_records, roster_snapshots, price_book, cont
             group_name=GROUP,
             kinds={"duckdb"},
             deps=_EXTRACTED,
-            description="One row per landing file seen: content hash and lines read/loaded/quarantined.",
+            description=(
+                "One row per landing file: content hash and lines read/loaded/quarantined, "
+                "or why it was quarantined whole or not read at all (ignored)."
+            ),
         ),
     ],
 )
-def landing_audit(warehouse: WarehouseResource):
-    """Every extraction asset appends to these two tables; this step summarises
-    them once per run so the UI shows the run's accounting in one place."""
+def landing_audit(landing: LandingResource, warehouse: WarehouseResource):
+    """Every extraction asset appends to these two tables; this step lists the
+    files no run reads (status `ignored`) and summarises both tables once per
+    run, so the UI shows the run's accounting in one place."""
+    zone = landing.zone()
+    zone.check_readable()
     with warehouse.connect() as con:
+        ignored = record_ignored_files(con, zone)
         files, read, loaded, rejected = con.execute(
             "SELECT count(*), coalesce(sum(lines_read), 0), coalesce(sum(rows_loaded), 0), "
-            "coalesce(sum(rows_quarantined), 0) FROM raw.landing_files"
+            "coalesce(sum(rows_quarantined), 0) FROM raw.landing_files "
+            "WHERE file_status <> 'ignored'"
         ).fetchone()
         by_reason = con.execute(
             "SELECT source, reason, count(*) FROM raw.quarantined_records GROUP BY ALL ORDER BY ALL"
@@ -175,6 +186,10 @@ def landing_audit(warehouse: WarehouseResource):
             "lines_read": read,
             "rows_loaded": loaded,
             "rows_quarantined": rejected,
+            "files_ignored": len(ignored),
+            "ignored_by_reason": dg.MetadataValue.json(
+                dict(sorted(Counter(f.reason for f in ignored).items()))
+            ),
         },
     )
 

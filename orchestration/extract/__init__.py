@@ -12,6 +12,7 @@ from orchestration.extract.loader import (
     load_reference,
     load_roster,
     load_usage_partition,
+    record_ignored_files,
 )
 from orchestration.extract.sources import CONTRACTS, DEPLOYS, PRICE_BOOK, ROSTER, USAGE
 from orchestration.extract.store import ensure_raw_schema
@@ -32,6 +33,7 @@ __all__ = [
     "load_reference",
     "load_roster",
     "load_usage_partition",
+    "record_ignored_files",
 ]
 
 
@@ -45,4 +47,5 @@ def extract_all(con: duckdb.DuckDBPyConnection, landing_root: str) -> list[LoadR
         results += [
             load_partition(con, landing, source, day) for day in landing.partitions(source.name)
         ]
+    record_ignored_files(con, landing)
     return results

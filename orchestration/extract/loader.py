@@ -9,7 +9,8 @@ leaves the previous state (DuckDB rolls the open transaction back).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 from dataclasses import asdict, dataclass, field
 
 import duckdb
@@ -31,14 +32,9 @@ from orchestration.extract.sources import (
     USAGE,
     Source,
 )
-from orchestration.extract.store import ensure_raw_schema
-from orchestration.landing import ROSTER_FILE, LandingZone
-
-REFERENCE_FILES = {
-    PRICE_BOOK.table: "reference/price_book.csv",
-    CONTRACTS.table: "reference/contracts.csv",
-}
-
+from orchestration.extract.store import LANDING_FILE_COLUMNS, ensure_raw_schema
+from orchestration.landing import REFERENCE_FILES, ROSTER_FILE, IgnoredFile, LandingZone
+from orchestration.settings import partitions_start
 
 @dataclass
 class FileResult:
@@ -103,6 +99,7 @@ def _sql_text(value: str) -> str:
 
 
 SCAN_ROWS = 32_768
+_T = TypeVar("_T")
 
 
 class _Writer:
@@ -112,7 +109,10 @@ class _Writer:
         self.con = con
         self.source = source
         self.select = validation_select(
-            list(source.fields), source_kind=source.file_format, relation="_aiw_lines"
+            list(source.fields),
+            source_kind=source.file_format,
+            relation="_aiw_lines",
+            partitions_start=partitions_start(),
         )
         self.field_columns = ", ".join(f.raw_column for f in source.fields)
 
@@ -124,6 +124,8 @@ class _Writer:
         partition: dt.date | None,
         snapshot_date: dt.date | None = None,
     ) -> tuple[int, int]:
+        if not batch.num_rows:  # a header-only CSV: a valid file with no records
+            return 0, 0
         con = self.con
         # DuckDB scans an Arrow table one record batch per thread: slice it (no copy).
         con.register("_aiw_batch", pa.Table.from_batches(batch.to_batches(max_chunksize=SCAN_ROWS)))
@@ -213,9 +215,15 @@ def _quarantine_file(con, source: Source, relative: str, partition, fault: Whole
     )
 
 
+_LANDING_FILE_INSERT = (
+    f"INSERT INTO raw.landing_files ({', '.join(name for name, _ in LANDING_FILE_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in LANDING_FILE_COLUMNS)})"
+)
+
+
 def _record_file(con, result: FileResult, table: str) -> None:
     con.execute(
-        "INSERT INTO raw.landing_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        _LANDING_FILE_INSERT,
         [
             result.source,
             result.dt,
@@ -226,11 +234,12 @@ def _record_file(con, result: FileResult, table: str) -> None:
             result.rows_quarantined,
             result.file_status,
             table,
+            result.fault,
         ],
     )
 
 
-def _in_transaction(con: duckdb.DuckDBPyConnection, work) -> LoadResult:
+def _in_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], _T]) -> _T:
     con.execute("BEGIN TRANSACTION")
     try:
         result = work()
@@ -385,5 +394,28 @@ def load_reference(
             return result
         result.files.append(_load_file(_Writer(con, source), landing, relative, partition=None))
         return result
+
+    return _in_transaction(con, work)
+
+
+def record_ignored_files(con: duckdb.DuckDBPyConnection, landing: LandingZone) -> list[IgnoredFile]:
+    """Replace the `ignored` rows of raw.landing_files with every file below the
+    landing root that no run reads, each with its reason: nothing delivered
+    disappears without a trace. The whole root is listed, so the rows describe
+    the landing zone as it stands, whichever partitions the run loaded."""
+    ensure_raw_schema(con)
+    ignored = landing.ignored_files()
+
+    def work() -> list[IgnoredFile]:
+        con.execute("DELETE FROM raw.landing_files WHERE file_status = 'ignored'")
+        if ignored:
+            con.executemany(
+                _LANDING_FILE_INSERT,
+                [
+                    [f.source, f.dt, f.source_file, None, 0, 0, 0, "ignored", None, f.reason]
+                    for f in ignored
+                ],
+            )
+        return ignored
 
     return _in_transaction(con, work)

@@ -7,6 +7,7 @@ decompressed file, 1-based, as the quarantine contract requires.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import hashlib
@@ -97,16 +98,22 @@ def _line_offsets(block: bytes, first_line: int) -> pa.Table:
         return _line_table_with_bad_encoding(numbers, lines)
 
 
+def shown(raw: bytes) -> str:
+    """Text of bytes that are not all UTF-8, for the quarantine: every byte
+    that does not decode is shown as a `\\xNN` escape, never replaced."""
+    return raw.decode("utf-8", errors="backslashreplace")
+
+
 def _line_table_with_bad_encoding(numbers: pa.Array, lines: pa.Array) -> pa.Table:
     """The slow path for a block holding bytes that are not UTF-8: such a line
-    is kept (with replacement characters) so it can be quarantined as invalid."""
+    is kept (its bad bytes escaped) so it can be quarantined as invalid."""
     texts, ok = [], []
     for raw in lines.to_pylist():
         try:
             texts.append(raw.decode("utf-8"))
             ok.append(True)
         except UnicodeDecodeError:
-            texts.append(raw.decode("utf-8", errors="replace"))
+            texts.append(shown(raw))
             ok.append(False)
     return pa.table(
         {
@@ -184,18 +191,26 @@ def read_ahead(batches: Iterator[pa.Table], depth: int = 1) -> Iterator[pa.Table
 def csv_cells(
     landing: LandingZone, relative: str, expected_columns: list[str], digest: Digest
 ) -> pa.Table:
-    """One Arrow table: line_number, raw_text, _field_count, _field_count_ok,
-    _expected_fields, s_0..s_n (cells in `expected_columns` order).
+    """One Arrow table: line_number, raw_text, _encoding_ok, _field_count,
+    _field_count_ok, _expected_fields, s_0..s_n (cells in `expected_columns`
+    order). A header-only file gives a table with no rows.
 
     The header is matched by name (order and extra columns are free); a header
-    lacking a contract column faults the whole file.
+    lacking a contract column faults the whole file. A row that is not valid
+    UTF-8 keeps no cells (it is quarantined `invalid_encoding`); the other
+    rows of the file load.
     """
     data = b"".join(_read_blocks(landing, relative, digest))
-    text = data.decode("utf-8", errors="replace")
+    if data.startswith(codecs.BOM_UTF8):
+        # A byte-order mark (spreadsheet exports write one) is not part of the header.
+        data = data[len(codecs.BOM_UTF8) :]
+    # Undecodable bytes become lone surrogates, which no valid text holds: the
+    # rows carrying them are found after the CSV split, and only they.
+    text = data.decode("utf-8", errors="surrogateescape")
     rows = list(_physical_rows(text))
     if not rows or not any(cell.strip() for cell in rows[0][2]):
         raise WholeFileFault("missing_header", "file is empty or has no header row")
-    header = [cell.strip().lower() for cell in rows[0][2]]
+    header = [_decodable(cell.strip().lower()) for cell in rows[0][2]]
     missing = [c for c in expected_columns if c not in header]
     if missing:
         raise WholeFileFault(
@@ -203,19 +218,23 @@ def csv_cells(
         )
     positions = [header.index(c) for c in expected_columns]
     body = rows[1:]
+    encoded = [_decodable(raw) == raw for _, raw, _ in body]
+    fits = [ok and len(r[2]) == len(header) for ok, r in zip(encoded, body, strict=True)]
     columns: dict[str, list] = {
         "line_number": [r[0] for r in body],
-        "raw_text": [r[1] for r in body],
+        "raw_text": [_decodable(r[1]) for r in body],
+        "_encoding_ok": encoded,
         "_field_count": [len(r[2]) for r in body],
         "_field_count_ok": [len(r[2]) == len(header) for r in body],
         "_expected_fields": [len(header)] * len(body),
     }
     for index, position in enumerate(positions):
-        columns[f"s_{index}"] = [r[2][position] if len(r[2]) == len(header) else None for r in body]
+        columns[f"s_{index}"] = [r[2][position] if ok else None for ok, r in zip(fits, body, strict=True)]
     schema = pa.schema(
         [
             ("line_number", pa.int64()),
             ("raw_text", pa.string()),
+            ("_encoding_ok", pa.bool_()),
             ("_field_count", pa.int64()),
             ("_field_count_ok", pa.bool_()),
             ("_expected_fields", pa.int64()),
@@ -223,6 +242,16 @@ def csv_cells(
         ]
     )
     return pa.table(columns, schema=schema)
+
+
+def _decodable(text: str) -> str:
+    """`text` as it was, or with the bytes that were not UTF-8 (lone
+    surrogates of the surrogateescape decoding) shown as `\\xNN` escapes."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return shown(text.encode("utf-8", errors="surrogateescape"))
+    return text
 
 
 def _physical_rows(text: str) -> Iterator[tuple[int, str, list[str]]]:

@@ -24,8 +24,9 @@ LANDING_FILE_COLUMNS = (
     ("lines_read", "BIGINT"),
     ("rows_loaded", "BIGINT"),
     ("rows_quarantined", "BIGINT"),
-    ("file_status", "VARCHAR"),
-    ("table_name", "VARCHAR"),
+    ("file_status", "VARCHAR"),  # loaded | quarantined | ignored
+    ("table_name", "VARCHAR"),  # the raw table it fills; NULL for an ignored file
+    ("reason", "VARCHAR"),  # why a file was quarantined whole or ignored
 )
 
 
@@ -40,3 +41,5 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         _create(con, source.table, source.raw_columns)
     _create(con, "quarantined_records", QUARANTINE_COLUMNS)
     _create(con, "landing_files", LANDING_FILE_COLUMNS)
+    # A WORK database written before `reason` existed gains it (as its last column).
+    con.execute("ALTER TABLE raw.landing_files ADD COLUMN IF NOT EXISTS reason VARCHAR")

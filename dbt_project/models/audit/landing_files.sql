@@ -1,5 +1,6 @@
--- Grain: one row per landing file seen, with its line accounting and whether
--- dbt ignores it as a re-delivery of earlier content.
+-- Grain: one row per file below the landing root: its line accounting and
+-- whether dbt ignores it as a re-delivery of earlier content, or, for a file no
+-- run reads (file_status 'ignored'), why.
 
 with
 
@@ -24,6 +25,7 @@ select
     files.rows_loaded,
     files.rows_quarantined,
     files.file_status,
+    files.file_status_reason,
     redelivered.source_file is not null as is_redelivery,
     redelivered.original_source_file
 from files

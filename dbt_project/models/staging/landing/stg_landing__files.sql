@@ -16,7 +16,8 @@ renamed as (
         lines_read,
         rows_loaded,
         rows_quarantined,
-        file_status
+        file_status,
+        reason as file_status_reason
 
     from source
 
