@@ -172,11 +172,7 @@ class LandingZone:
     def _where(self, relative: str) -> tuple[str | None, dt.date | None]:
         parts = relative.split("/")
         source = parts[0] if len(parts) > 1 and parts[0] in LANDING_SOURCES else None
-        day = (
-            _partition_day(parts[1])
-            if source in PARTITIONED_SOURCES and len(parts) > 2
-            else None
-        )
+        day = _partition_day(parts[1]) if source in PARTITIONED_SOURCES and len(parts) > 2 else None
         return source, day
 
     def _walk(self, folder: str, seen: frozenset[str] = frozenset()):

@@ -33,9 +33,7 @@ _DECIMAL = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)$"
 _DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 # UTC offsets in use run from -12:00 to +14:00; anything else (`+99:99`,
 # `+15:00`) is a corrupt timestamp, which DuckDB alone would accept and shift.
-_OFFSET = (
-    r"[Zz]|\+((0[0-9]|1[0-3]):?[0-5][0-9]|14:?00)|-((0[0-9]|1[01]):?[0-5][0-9]|12:?00)"
-)
+_OFFSET = r"[Zz]|\+((0[0-9]|1[0-3]):?[0-5][0-9]|14:?00)|-((0[0-9]|1[01]):?[0-5][0-9]|12:?00)"
 _TIMESTAMP = (
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
     rf"({_OFFSET})$"
@@ -104,7 +102,9 @@ class _Cell:
 
 # A JSON integer beyond 64 bits is typed DOUBLE by DuckDB but keeps its digits
 # as text; it is still an integer (and out of range), not a wrong type.
-_JSON_INTEGER = "({t} IN ('UBIGINT', 'BIGINT') OR ({t} = 'DOUBLE' AND regexp_full_match({s}, '-?[0-9]+')))"
+_JSON_INTEGER = (
+    "({t} IN ('UBIGINT', 'BIGINT') OR ({t} = 'DOUBLE' AND regexp_full_match({s}, '-?[0-9]+')))"
+)
 
 
 def _json_cell(index: int, f: Field) -> _Cell:

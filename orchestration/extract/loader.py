@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from typing import TypeVar
 from dataclasses import asdict, dataclass, field
+from typing import TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -25,9 +25,7 @@ from orchestration.extract.readers import (
     read_ahead,
 )
 from orchestration.extract.sources import (
-    CONTRACTS,
     DEPLOYS,
-    PRICE_BOOK,
     ROSTER,
     USAGE,
     Source,
@@ -35,6 +33,7 @@ from orchestration.extract.sources import (
 from orchestration.extract.store import LANDING_FILE_COLUMNS, ensure_raw_schema
 from orchestration.landing import REFERENCE_FILES, ROSTER_FILE, IgnoredFile, LandingZone
 from orchestration.settings import partitions_start
+
 
 @dataclass
 class FileResult:

@@ -229,7 +229,9 @@ def csv_cells(
         "_expected_fields": [len(header)] * len(body),
     }
     for index, position in enumerate(positions):
-        columns[f"s_{index}"] = [r[2][position] if ok else None for ok, r in zip(fits, body, strict=True)]
+        columns[f"s_{index}"] = [
+            r[2][position] if ok else None for ok, r in zip(fits, body, strict=True)
+        ]
     schema = pa.schema(
         [
             ("line_number", pa.int64()),

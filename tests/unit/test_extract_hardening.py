@@ -229,9 +229,7 @@ def test_invalid_utf8_row_is_quarantined_with_its_bytes_shown(con, conformance_p
 
     extract_all(con, str(conformance_plus))
 
-    assert [
-        r for r in quarantined(con) if r[2] == "invalid_encoding" or "2026-04-18" in r[0]
-    ] == [
+    assert [r for r in quarantined(con) if r[2] == "invalid_encoding" or "2026-04-18" in r[0]] == [
         ("deploys/dt=2026-04-18/cd-latin1.csv", 3, "invalid_encoding"),
         ("deploys/dt=2026-04-23/cd-bad.csv", 4, "invalid_encoding"),
         ("roster/roster_2026-04-20.csv", 12, "invalid_encoding"),

@@ -26,7 +26,11 @@ UNREAD = {
     "usage/dt=2026-04-07/gw-0.json": ("usage", dt.date(2026, 4, 7), "unexpected_suffix"),
     "usage/dt=2026-04-07/_SUCCESS": ("usage", dt.date(2026, 4, 7), "hidden_file"),
     "usage/gw-0.jsonl.gz": ("usage", None, "unexpected_place"),
-    "deploys/dt=2026-04-07/cd-export.csv.bak": ("deploys", dt.date(2026, 4, 7), "unexpected_suffix"),
+    "deploys/dt=2026-04-07/cd-export.csv.bak": (
+        "deploys",
+        dt.date(2026, 4, 7),
+        "unexpected_suffix",
+    ),
     "roster/2026/roster_2026-04-06.csv": ("roster", None, "in_subfolder"),
     "reference/price_book_v2.csv": ("reference", None, "unexpected_place"),
     "billing/invoice.csv": (None, None, "unexpected_place"),
