@@ -129,6 +129,7 @@ def aiw_run(
         start.isoformat(),
         "--end",
         end.isoformat(),
+        "--verbose",  # the step seconds, for the "steps" rows
     ]
     result = measure(command)
     if result.returncode != 0:

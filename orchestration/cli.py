@@ -10,7 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
-from orchestration.settings import DEFAULT_LANDING, DEFAULT_WAREHOUSE
+from orchestration.settings import DEFAULT_LANDING, DEFAULT_WAREHOUSE, report_path_for
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -57,8 +57,23 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--warehouse", required=True, help="serving DuckDB file BI tools read")
     run.add_argument("--start", type=_date, help="first delivery day (default: first dt= found)")
     run.add_argument("--end", type=_date, help="last delivery day (default: last dt= found)")
+    run.add_argument("--verbose", action="store_true", help="also print each step's seconds")
 
-    commands.add_parser("demo", help="generate sample data if missing, run, print headline figures")
+    report = commands.add_parser("report", help="write the HTML dashboard of a serving file")
+    report.add_argument("--warehouse", required=True, help="serving DuckDB file")
+    report.add_argument("--out", required=True, help="HTML file to write")
+    report.add_argument(
+        "--audience",
+        choices=("wide", "restricted"),
+        default="wide",
+        help="wide (default): no individual and no group below the minimum size; "
+        "restricted: adds the individual signals",
+    )
+
+    demo = commands.add_parser(
+        "demo", help="generate sample data if missing, run, print headline figures"
+    )
+    demo.add_argument("--verbose", action="store_true", help="also print each step's seconds")
     return parser
 
 
@@ -87,7 +102,7 @@ def _generate(args) -> int:
     return EXIT_OK
 
 
-def _print_outcome(outcome, serving: Path) -> None:
+def _print_outcome(outcome, serving: Path, verbose: bool = False) -> None:
     print(f"Delivery days {outcome.first_day} .. {outcome.last_day}")
     # landing_files sums every file of the run, so it is printed last, as the total.
     ordered = sorted(
@@ -123,24 +138,24 @@ def _print_outcome(outcome, serving: Path) -> None:
             print(f"  [{level}] {check['name']} on {check['asset']}: {observed}")
     for failure in outcome.failures:
         print(f"  step failed: {failure}")
-    if outcome.step_seconds:
+    if verbose and outcome.step_seconds:
         print(outcome.step_seconds_line())
 
 
-def _run(landing: str, warehouse: str, start=None, end=None) -> int:
+def _run(landing: str, warehouse: str, start=None, end=None, verbose: bool = False) -> int:
     from orchestration.run_guard import WarehouseRefused, claim_warehouse
 
     serving = Path(warehouse)
     # Before the heavy imports, so a refused run says so at once.
     try:
         with claim_warehouse(serving):
-            return _run_claimed(landing, serving, start, end)
+            return _run_claimed(landing, serving, start, end, verbose)
     except WarehouseRefused as exc:
         print(f"aiw run: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
 
 
-def _run_claimed(landing: str, serving: Path, start, end) -> int:
+def _run_claimed(landing: str, serving: Path, start, end, verbose: bool = False) -> int:
     from orchestration.pipeline import UsageError, run_log_path, run_pipeline
     from orchestration.report import headline
 
@@ -156,7 +171,7 @@ def _run_claimed(landing: str, serving: Path, start, end) -> int:
             file=sys.stderr,
         )
         return EXIT_CHECK_FAILED
-    _print_outcome(outcome, serving)
+    _print_outcome(outcome, serving, verbose)
     if not outcome.success or not outcome.published:
         blocking = outcome.failed_blocking_checks
         reason = (
@@ -171,17 +186,36 @@ def _run_claimed(landing: str, serving: Path, start, end) -> int:
         return EXIT_CHECK_FAILED
     print(f"Published {serving}")
     print(headline(serving))
+    report = report_path_for(serving)
+    if report.exists():
+        print(f"Dashboard: {report} (open it in a browser)")
     return EXIT_OK
 
 
-def _demo() -> int:
+def _report(args) -> int:
+    from orchestration.dashboard import ReportError, write_report
+
+    try:
+        result = write_report(Path(args.warehouse), Path(args.out), args.audience)
+    except ReportError as exc:
+        print(f"aiw report: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(
+        f"Wrote {result.path} ({result.audience} audience, {result.charts} charts"
+        + (f"; not in this serving file: {', '.join(result.missing)}" if result.missing else "")
+        + ")"
+    )
+    return EXIT_OK
+
+
+def _demo(verbose: bool = False) -> int:
     from orchestration.generator import generate_landing
 
     landing = Path(DEFAULT_LANDING)
     if not (landing / "usage").exists():
         print(f"Generating the sample organisation into {landing} …")
         generate_landing(out=str(landing), progress=sys.stderr.isatty())
-    return _run(str(landing), DEFAULT_WAREHOUSE)
+    return _run(str(landing), DEFAULT_WAREHOUSE, verbose=verbose)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -189,8 +223,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "generate":
         return _generate(args)
     if args.command == "run":
-        return _run(args.landing, args.warehouse, args.start, args.end)
-    return _demo()
+        return _run(args.landing, args.warehouse, args.start, args.end, args.verbose)
+    if args.command == "report":
+        return _report(args)
+    return _demo(args.verbose)
 
 
 def exit_without_teardown(code: int) -> None:

@@ -7,6 +7,7 @@ import dagster as dg
 from data_quality.checks import build_asset_checks
 from orchestration.assets.extraction import extraction_assets
 from orchestration.assets.publish import build_publish_asset
+from orchestration.assets.report import report
 from orchestration.assets.warehouse import warehouse_models
 from orchestration.automation import daily_job, daily_schedule, landed_partitions_sensor
 from orchestration.dbt import warehouse_dbt_cli
@@ -23,7 +24,7 @@ def bi_table_keys() -> list[dg.AssetKey]:
 
 
 def all_assets() -> list:
-    return [*extraction_assets, warehouse_models, build_publish_asset(bi_table_keys())]
+    return [*extraction_assets, warehouse_models, build_publish_asset(bi_table_keys()), report]
 
 
 def all_checks() -> list:

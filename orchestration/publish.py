@@ -3,6 +3,9 @@
 The serving file is never opened for writing. A new file is built beside it and
 renamed over it, so a BI reader holding the old file open keeps a consistent
 old version and the next connection sees the complete new one.
+
+The file is written in the storage format of `serving_storage_version()` (DuckDB
+1.1 by default), so clients older than the DuckDB that builds it can open it.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+
+from orchestration.settings import serving_storage_version
 
 PUBLISHED_SCHEMAS = ("marts", "restricted", "audit")
 # One row per serving file: who wrote it and when. `aiw run` replaces an
@@ -114,7 +119,10 @@ def publish(work_path: Path, serving_path: Path) -> PublishResult:
     con = duckdb.connect(str(work_path))
     try:
         relations = published_relations(con)
-        con.execute(f"ATTACH {_quote(str(staging))} AS serving")
+        con.execute(
+            f"ATTACH {_quote(str(staging))} AS serving "
+            f"(STORAGE_VERSION {_quote(serving_storage_version())})"
+        )
         rows = 0
         for schema in sorted({schema for schema, _, _ in relations}):
             con.execute(f"CREATE SCHEMA serving.{schema}")

@@ -7,6 +7,11 @@ from pathlib import Path
 import duckdb
 
 ADOPTION_TARGET = 0.80
+SUSPECTS_TABLE = "restricted.developer_signals_daily"
+NORMALIZED_DEPLOYMENT = (
+    "A normalized deployment is a change that reached production and was not rolled back "
+    "within 7 days."
+)
 
 HEADLINE_SQL = """
 WITH weeks AS (
@@ -26,6 +31,9 @@ WITH weeks AS (
         (SELECT sum(billed_cost_usd) FROM marts.fct_ai_cost_daily) AS billed,
         (SELECT sum(flat_rate_cost_usd) FROM marts.pricing_shift_monthly) AS flat_rate,
         (SELECT sum(per_token_cost_usd) FROM marts.pricing_shift_monthly) AS per_token,
+        (SELECT min(cost_date) FROM marts.fct_ai_cost_daily) AS first_day,
+        (SELECT max(cost_date) FROM marts.fct_ai_cost_daily) AS last_day,
+        (SELECT max(signal_date) FROM restricted.developer_signals_daily) AS signal_day,
         (SELECT count(DISTINCT employee_id) FROM restricted.developer_signals_daily
           WHERE is_tokenmaxxing_suspect
             AND signal_date = (SELECT max(signal_date) FROM restricted.developer_signals_daily)) AS suspects_now,
@@ -37,7 +45,8 @@ SELECT w.week_start, w.provisional, w.developers,
        w.normalized / nullif(w.developers, 0) AS normalized_per_developer,
        t.normalized, t.tokens / nullif(t.normalized, 0) AS tokens_per_normalized,
        t.billed, t.billed / nullif(t.normalized, 0) AS cost_per_normalized,
-       t.flat_rate, t.per_token, t.suspects_now, t.suspects_ever
+       t.flat_rate, t.per_token, t.suspects_now, t.suspects_ever,
+       t.first_day, t.last_day, t.signal_day
 FROM headline_week w CROSS JOIN totals t
 """
 
@@ -50,14 +59,11 @@ def _number(value, digits: int = 2) -> str:
     return "n/a" if value is None else f"{value:,.{digits}f}"
 
 
-def headline(serving_path: Path) -> str:
-    con = duckdb.connect(str(serving_path), read_only=True)
-    try:
-        row = con.execute(HEADLINE_SQL).fetchone()
-    finally:
-        con.close()
+def headline_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(label, value) pairs, each label naming the period its figure covers."""
+    row = con.execute(HEADLINE_SQL).fetchone()
     if row is None:
-        return "No weekly metrics yet: the landing zone holds no covered week."
+        return []
     (
         week,
         provisional,
@@ -72,25 +78,43 @@ def headline(serving_path: Path) -> str:
         per_token,
         suspects_now,
         suspects_ever,
+        first_day,
+        last_day,
+        signal_day,
     ) = row
     target_met = adoption is not None and adoption >= ADOPTION_TARGET
-    rows = [
-        (f"Week of {week}{' (provisional)' if provisional else ''}", ""),
+    this_week = f"week of {week}{', provisional' if provisional else ''}"
+    period = f"whole period {first_day} .. {last_day}"
+    return [
         (
-            "AI adoption (developers active this week)",
+            f"AI adoption ({this_week})",
             f"{_number(100 * adoption if adoption is not None else None, 1)} % of {developers} "
-            f"(target {ADOPTION_TARGET:.0%}: {'met' if target_met else 'not met'})",
+            f"developers (target {ADOPTION_TARGET:.0%}: {'met' if target_met else 'not met'})",
         ),
-        ("Normalized deployments per developer (week)", _number(nd_per_dev)),
-        ("Normalized deployments (whole period)", f"{normalized:,}"),
-        ("Tokens per normalized deployment", _number(tokens_per_nd, 0)),
-        ("Billed cost per normalized deployment", _money(cost_per_nd)),
+        (f"Normalized deployments per developer ({this_week})", _number(nd_per_dev)),
+        (f"Normalized deployments ({period})", f"{normalized:,}"),
+        ("Tokens per normalized deployment (whole period)", _number(tokens_per_nd, 0)),
+        ("Billed cost per normalized deployment (whole period)", _money(cost_per_nd)),
         ("Billed cost (whole period)", _money(billed)),
         (
             "Flat-rate cost vs per-token cost (whole period)",
             f"{_money(flat_rate)} vs {_money(per_token)}",
         ),
-        ("Tokenmaxxing suspects (latest day / ever)", f"{suspects_now} / {suspects_ever}"),
+        (
+            f"Tokenmaxxing suspects (on {signal_day} / whole period)",
+            f"{suspects_now} / {suspects_ever} (who: {SUSPECTS_TABLE})",
+        ),
     ]
+
+
+def headline(serving_path: Path) -> str:
+    con = duckdb.connect(str(serving_path), read_only=True)
+    try:
+        rows = headline_rows(con)
+    finally:
+        con.close()
+    if not rows:
+        return "No weekly metrics yet: the landing zone holds no covered week."
     width = max(len(label) for label, _ in rows)
-    return "\n".join(f"  {label.ljust(width)}  {value}" for label, value in rows)
+    lines = [f"  {label.ljust(width)}  {value}" for label, value in rows]
+    return "\n".join([*lines, f"  {NORMALIZED_DEPLOYMENT}"])

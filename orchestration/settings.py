@@ -45,6 +45,17 @@ def duckdb_memory_limit() -> str:
     return os.environ.get("AIW_DUCKDB_MEMORY_LIMIT", DEFAULT_DUCKDB_MEMORY_LIMIT)
 
 
+# The serving file is written in the storage format of this DuckDB version, not
+# the newest one the installed DuckDB knows: BI drivers (the DuckDB CLI, the
+# Node client Evidence uses, JDBC/ODBC) often lag by a release or two and refuse
+# a file from the future. "latest" opts into the newest format.
+DEFAULT_SERVING_STORAGE_VERSION = "v1.1.0"
+
+
+def serving_storage_version() -> str:
+    return os.environ.get("AIW_SERVING_STORAGE_VERSION", DEFAULT_SERVING_STORAGE_VERSION)
+
+
 def landing_url() -> str:
     return os.environ.get("AIW_LANDING", DEFAULT_LANDING)
 
@@ -58,6 +69,12 @@ def work_path_for(serving: Path) -> Path:
     pipeline can hold its single DuckDB writer lock for as long as it needs."""
     serving = Path(serving)
     return serving.with_name(f"{serving.stem}.work.duckdb")
+
+
+def report_path_for(serving: Path) -> Path:
+    """The dashboard the pipeline refreshes after each publish, beside the serving file."""
+    serving = Path(serving)
+    return serving.with_name(f"{serving.stem}.report.html")
 
 
 def dbt_target_path_for(work: Path) -> Path:

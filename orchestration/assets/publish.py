@@ -4,6 +4,7 @@ import dagster as dg
 
 from orchestration.publish import publish
 from orchestration.resources import WarehouseResource
+from orchestration.settings import serving_storage_version
 
 
 def build_publish_asset(bi_table_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
@@ -25,6 +26,7 @@ def build_publish_asset(bi_table_keys: list[dg.AssetKey]) -> dg.AssetsDefinition
                 "tables": result.tables,
                 "rows": result.rows,
                 "bytes": result.bytes,
+                "storage_version": serving_storage_version(),
                 "seconds": round(result.seconds, 3),
             }
         )
