@@ -419,7 +419,11 @@ def pricing(pub: Published, audience: str) -> Section:
         .properties(
             width=WIDTH,
             height=240,
-            title=_title(finding, f"Contract in force — {regimes}.", "; ".join(short)),
+            title=_title(
+                finding,
+                f"Contract in force — {regimes}.",
+                "; ".join(short) + ("." if short else ""),
+            ),
         )
     )
     return section
@@ -740,6 +744,25 @@ def cohorts(pub: Published, audience: str) -> Section:
 
 # ---------------------------------------------------------------------------- signals
 
+PANEL = 230  # width of one org's panel; three to a row
+
+
+def _suspects_finding(day: str, suspects: list[dict], kind: str) -> str:
+    return (
+        f"On {words.day(day)}, {words.count(len(suspects), 'developer')} "
+        f"{'is a' if len(suspects) == 1 else 'are'} {kind} "
+        f"{'suspect' if len(suspects) == 1 else 'suspects'} (red)"
+    )
+
+
+def _named(people: list[dict], per_line: int = 4, most: int = 12) -> list[str]:
+    """Subtitle lines naming the suspects, so the page says who without a hover."""
+    names = [f"{r['full_name'] or r['employee_id']} ({r['employee_id']})" for r in people[:most]]
+    lines = [", ".join(names[i : i + per_line]) for i in range(0, len(names), per_line)]
+    if len(people) > most:
+        lines.append(f"and {len(people) - most} more (see the table below)")
+    return lines
+
 
 def signals(pub: Published, audience: str) -> Section:
     section = Section(
@@ -794,17 +817,7 @@ def signals(pub: Published, audience: str) -> Section:
         return section
     day = rows[0]["signal_date"]
     suspects = [r for r in rows if r["tokenmaxxing"] == "suspect"]
-    who = ", ".join(
-        f"{r['full_name'] or r['employee_id']} ({r['employee_id']})" for r in suspects[:5]
-    )
-    finding = (
-        f"On {words.day(day)}, {words.count(len(suspects), 'developer')} "
-        f"{'is a' if len(suspects) == 1 else 'are'} tokenmaxxing "
-        f"{'suspect' if len(suspects) == 1 else 'suspects'} (red)"
-        + (f": {who}" if suspects else "")
-        + ("…" if len(suspects) > 5 else "")
-    )
-    orgs = sorted({r["org_name"] for r in rows})
+    finding = _suspects_finding(day, suspects, "tokenmaxxing")
     tooltip = [
         alt.Tooltip("employee_id:N", title="employee"),
         alt.Tooltip("full_name:N", title="name"),
@@ -842,11 +855,12 @@ def signals(pub: Published, audience: str) -> Section:
     )
     section.charts.append(
         alt.layer(points, median_tokens, median_deployments, data=_data(users))
-        .properties(width=max(220, (WIDTH - 40 * len(orgs)) // len(orgs)), height=260)
-        .facet(column=alt.Column("org_name:N", title=None))
+        .properties(width=PANEL, height=260)
+        .facet(facet=alt.Facet("org_name:N", title=None), columns=3)
         .properties(
             title=_title(
                 finding,
+                *_named(suspects),
                 "Dashed lines: the org's peer medians. Suspects by the rule of "
                 f"{SUSPECTS_TABLE} (is_tokenmaxxing_suspect).",
                 (
@@ -858,14 +872,12 @@ def signals(pub: Published, audience: str) -> Section:
         )
     )
     if splitting:
-        shippers = [r for r in rows if r["lines_per_deployment_28d"] is not None]
+        # Log scale: a deployment of 0 changed lines cannot be placed (and is rare).
+        shippers = [r for r in rows if (r["lines_per_deployment_28d"] or 0) > 0]
         splitters = [r for r in shippers if r["change_splitting"]]
         if shippers:
             for r in shippers:
                 r["change_splitting_label"] = "suspect" if r["change_splitting"] else "not flagged"
-            split_who = ", ".join(
-                f"{r['full_name'] or r['employee_id']} ({r['employee_id']})" for r in splitters[:5]
-            )
             spoints = base.mark_point(filled=True, size=60, opacity=0.85).encode(
                 x=alt.X(
                     "normalized_deployments_28d:Q", title="Normalized deployments over 28 days"
@@ -873,7 +885,7 @@ def signals(pub: Published, audience: str) -> Section:
                 y=alt.Y(
                     "lines_per_deployment_28d:Q",
                     title="Lines changed per deployment (28 days, log scale)",
-                    scale=alt.Scale(type="symlog"),
+                    scale=alt.Scale(type="log"),
                 ),
                 color=alt.Color(
                     "change_splitting_label:N",
@@ -899,19 +911,52 @@ def signals(pub: Published, audience: str) -> Section:
             )
             section.charts.append(
                 alt.layer(spoints, median_lines, data=_data(shippers))
-                .properties(width=max(220, (WIDTH - 40 * len(orgs)) // len(orgs)), height=240)
-                .facet(column=alt.Column("org_name:N", title=None))
+                .properties(width=PANEL, height=240)
+                .facet(facet=alt.Facet("org_name:N", title=None), columns=3)
                 .properties(
                     title=_title(
-                        f"On {words.day(day)}, {words.count(len(splitters), 'developer')} "
-                        f"{'is a' if len(splitters) == 1 else 'are'} change-splitting "
-                        f"{'suspect' if len(splitters) == 1 else 'suspects'} (red)"
-                        + (f": {split_who}" if splitters else ""),
+                        _suspects_finding(day, splitters, "change-splitting"),
+                        *_named(splitters),
                         "Many normalized deployments of few lines each; dashed line: the org's "
                         "peer median lines per deployment.",
                     )
                 )
             )
+    flagged = [r for r in rows if r["tokenmaxxing"] == "suspect" or r["change_splitting"]]
+    if flagged:
+        section.table = [
+            [
+                "employee",
+                "name",
+                "team",
+                "org",
+                "signal",
+                "tokens (28 d)",
+                "org median tokens",
+                "normalized deployments (28 d)",
+                "org median",
+            ]
+        ] + [
+            [
+                r["employee_id"],
+                r["full_name"] or "",
+                r["team_name"] or "",
+                r["org_name"],
+                " + ".join(
+                    kind
+                    for kind, on in (
+                        ("tokenmaxxing", r["tokenmaxxing"] == "suspect"),
+                        ("change splitting", r["change_splitting"]),
+                    )
+                    if on
+                ),
+                f"{r['tokens_28d']:,}",
+                words.figure(r["peer_median_tokens_28d"]),
+                f"{r['normalized_deployments_28d']:,}",
+                words.figure(r["peer_median_normalized_deployments_28d"]),
+            ]
+            for r in flagged
+        ]
     return section
 
 
@@ -995,6 +1040,56 @@ def reconciliation(pub: Published, audience: str) -> Section:
                 f"estimate of {words.money(totals['estimated'])}; "
                 f"{totals['outside']:,} of {words.count(totals['cells'], 'provider-model-day')} "
                 "outside tolerance",
+            ),
+        )
+    )
+    gaps = pub.rows(
+        f"""
+        SELECT cost_date, provider, sum(difference_usd) AS difference_usd,
+               CASE WHEN bool_and(within_tolerance) THEN 'within tolerance'
+                    ELSE 'a model outside tolerance' END AS status
+        FROM {table} GROUP BY ALL ORDER BY cost_date, provider
+        """
+    )
+    worst = max(gaps, key=lambda r: abs(r["difference_usd"] or 0))
+    section.charts.append(
+        alt.Chart(_data(gaps))
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "cost_date:T",
+                title="Day",
+                axis=alt.Axis(format="%d %b"),
+                scale=alt.Scale(type="utc"),
+            ),
+            y=alt.Y(
+                "sum(difference_usd):Q",
+                title="Invoiced − estimated (USD per day)",
+                axis=alt.Axis(format=MONEY_AXIS),
+            ),
+            color=alt.Color(
+                "status:N",
+                title=None,
+                scale=alt.Scale(
+                    domain=["within tolerance", "a model outside tolerance"],
+                    range=["#8da0b3", "#d62728"],
+                ),
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=[
+                alt.Tooltip("utcyearmonthdate(cost_date):T", title="day", format="%d %b %Y"),
+                alt.Tooltip("provider:N"),
+                alt.Tooltip("difference_usd:Q", title="invoiced − estimated", format="$,.2f"),
+                alt.Tooltip("status:N"),
+            ],
+        )
+        .properties(
+            width=WIDTH,
+            height=200,
+            title=_title(
+                f"The largest daily gap: {words.money(worst['difference_usd'])} "
+                f"({worst['provider']}, {words.day(worst['cost_date'])})",
+                "Positive: the provider billed more than the warehouse estimates.",
             ),
         )
     )

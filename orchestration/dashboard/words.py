@@ -20,10 +20,12 @@ def number(value: float | None, digits: int = 1) -> str:
 
 
 def figure(value: float | None) -> str:
-    """A check's observed value or threshold: whole numbers as such, else 4 digits."""
+    """A check's figure or a median: whole and large numbers with thousands separators, else 4 digits."""
     if value is None:
         return ""
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:.4g}"
+    if float(value).is_integer() or abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
 
 
 def count(n: int, singular: str, plural: str | None = None) -> str:
