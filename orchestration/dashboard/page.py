@@ -4,6 +4,7 @@ e-mail attachment."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import html
@@ -95,13 +96,32 @@ class ReportResult:
     bytes: int
 
 
+def _bundle_cache() -> Path:
+    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(root) / "ai-impact-warehouse"
+
+
 @functools.cache
 def javascript_bundle() -> str:
-    """Vega-Embed, Vega-Lite (the version Altair writes specs for) and Vega."""
+    """Vega-Embed, Vega-Lite (the version Altair writes specs for) and Vega.
+
+    vl-convert bundles them on each call (seconds of CPU), and the result only
+    changes with vl-convert's version, so it is kept in the user's cache folder.
+    """
     version = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
-    bundle = vl_convert.javascript_bundle(vl_version=version)
+    cached = _bundle_cache() / f"vega-bundle-{vl_convert.__version__}-vl{version}.js"
+    with contextlib.suppress(OSError):
+        return cached.read_text(encoding="utf-8")
     # Inline in a <script>: a closing tag inside the code would end it early.
-    return bundle.replace("</script", "<\\/script")
+    bundle = vl_convert.javascript_bundle(vl_version=version).replace("</script", "<\\/script")
+    staging = cached.with_name(f".{cached.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        staging.write_text(bundle, encoding="utf-8")
+        os.replace(staging, cached)
+    except OSError:  # a read-only home only costs the cache
+        staging.unlink(missing_ok=True)
+    return bundle
 
 
 def _licence() -> str:
@@ -155,6 +175,9 @@ def render(pub: Published, audience: str) -> tuple[str, list[Section], int]:
             ids.append(chart_id)
         bodies.append(_section_html(section, ids))
     generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    covered = (
+        f"{period['first']} – {period['last']}" if period.get("first") else "no covered day yet"
+    )
     toc = "".join(f'<li><a href="#{s.key}">{html.escape(s.heading)}</a></li>' for s in sections)
     figures_html = "".join(
         f"<dt>{html.escape(label)}</dt><dd>{html.escape(value)}</dd>" for label, value in figures
@@ -164,13 +187,13 @@ def render(pub: Published, audience: str) -> tuple[str, list[Section], int]:
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>AI impact report {html.escape(str(period.get("first")))} – {html.escape(str(period.get("last")))}</title>
+<title>AI impact report, {html.escape(covered)}</title>
 <style>{STYLE}</style>
 </head>
 <body>
 <header>
 <h1>AI impact report</h1>
-<p class="meta">Covered days {html.escape(str(period.get("first")))} – {html.escape(str(period.get("last")))}
+<p class="meta">Covered days {html.escape(covered)}
  · from {html.escape(pub.path.name)} · generated {generated}</p>
 <p><span class="audience {audience}">{html.escape(AUDIENCE_LINE[audience])}</span></p>
 <noscript><p class="note">The charts need JavaScript (it is inside this file; nothing is

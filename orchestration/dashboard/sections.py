@@ -445,7 +445,7 @@ def cost(pub: Published, audience: str) -> Section:
     if not _missing(
         section, pub, "marts.cost_per_deployment_by_usage_decile", why="diminishing-returns view"
     ):
-        _cost_by_decile(section, pub)
+        _cost_by_decile(section, pub, audience)
     return section
 
 
@@ -514,14 +514,14 @@ DECILE_LABEL = (
 )
 
 
-def _cost_by_decile(section: Section, pub: Published) -> None:
+def _cost_by_decile(section: Section, pub: Published, audience: str) -> None:
     rows = pub.rows(
         f"""
         SELECT usage_decile, {DECILE_LABEL} AS bucket, developer_weeks, developers,
                normalized_deployments,
                normalized_deployments / developer_weeks AS deployments_per_developer_week,
                per_token_cost_per_normalized_deployment, billed_cost_per_normalized_deployment,
-               min_weekly_tokens, max_weekly_tokens
+               {"min_weekly_tokens, max_weekly_tokens" if audience == "restricted" else "NULL AS min_weekly_tokens, NULL AS max_weekly_tokens"}
         FROM marts.cost_per_deployment_by_usage_decile
         WHERE NOT is_suppressed AND developer_weeks > 0
         ORDER BY usage_decile
@@ -556,8 +556,15 @@ def _cost_by_decile(section: Section, pub: Published) -> None:
     )
     tooltip = [
         alt.Tooltip("bucket:N", title="decile"),
-        alt.Tooltip("min_weekly_tokens:Q", title="from tokens/week", format=","),
-        alt.Tooltip("max_weekly_tokens:Q", title="to tokens/week", format=","),
+        # A bucket's bounds are single developer-weeks: individual figures, if unnamed.
+        *(
+            [
+                alt.Tooltip("min_weekly_tokens:Q", title="from tokens/week", format=","),
+                alt.Tooltip("max_weekly_tokens:Q", title="to tokens/week", format=","),
+            ]
+            if audience == "restricted"
+            else []
+        ),
         alt.Tooltip("developer_weeks:Q", title="developer-weeks"),
         alt.Tooltip("deployments_per_developer_week:Q", title="deployments/dev-week", format=".2f"),
         alt.Tooltip(

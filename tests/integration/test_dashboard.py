@@ -4,9 +4,11 @@ report, and charts that really draw in a browser."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import html.parser
+import io
 import json
 import re
 import shutil
@@ -37,7 +39,10 @@ def published(tmp_path_factory):
         progress=False,
     )
     serving = root / "warehouse.duckdb"
-    assert main(["run", "--landing", str(landing), "--warehouse", str(serving)]) == 0
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["run", "--landing", str(landing), "--warehouse", str(serving)]) == 0
+    (root / "run.out").write_text(printed.getvalue())
     restricted = root / "restricted.html"
     assert (
         main(
@@ -101,6 +106,25 @@ def test_the_pipeline_refreshes_the_dashboard_beside_the_serving_file(published,
     page = report.read_text(encoding="utf-8")
     assert "Wide audience" in page
     assert len(specs_of(page)) >= 6
+
+
+def test_the_headline_labels_its_periods_and_points_to_the_dashboard(published):
+    _, _, serving, report, _ = published
+    out = (serving.parent / "run.out").read_text()
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        first, last = con.execute(
+            "SELECT min(cost_date), max(cost_date) FROM marts.fct_ai_cost_daily"
+        ).fetchone()
+    finally:
+        con.close()
+    assert re.search(r"AI adoption \(week of \d{4}-\d{2}-\d{2}(, provisional)?\) ", out), out
+    assert f"Normalized deployments (whole period {first} .. {last})" in out
+    assert "Billed cost (whole period)" in out
+    assert "A normalized deployment is a change that reached production" in out
+    assert "restricted.developer_signals_daily" in out  # where the suspects are
+    assert f"Dashboard: {report} " in out
+    assert "Step seconds" not in out  # developer timings only with --verbose
 
 
 def test_the_report_is_one_self_contained_file(published):
