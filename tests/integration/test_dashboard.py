@@ -329,3 +329,60 @@ def test_the_dashboard_draws_in_headless_chromium(published, tmp_path, audience)
     assert empty == {}, empty
     assert [u for u in requests if not u.startswith(("file:", "data:", "about:"))] == []
     assert screenshot.stat().st_size > 50_000
+
+
+SPEC_SHAPED_TABLES = """
+CREATE TABLE marts.ai_cohort_weekly AS
+SELECT week_start, org_name, cohort, developers,
+       developers * k AS normalized_deployments, k::DOUBLE AS normalized_deployments_per_developer,
+       developers * 10.0 * k AS billed_cost_usd, 10.0 AS cost_per_normalized_deployment,
+       0.5 AS ai_assisted_share, false AS is_suppressed
+FROM (SELECT DISTINCT week_start, org_name FROM marts.team_weekly_metrics),
+     (VALUES ('none', 1), ('light', 2), ('moderate', 2), ('heavy', 3)) AS c(cohort, k),
+     (SELECT 6 AS developers);
+CREATE TABLE marts.cost_reconciliation_daily AS
+SELECT usage_date AS cost_date, 'anthropic' AS provider, model,
+       sum(list_cost_usd) AS estimated_cost_usd, sum(list_cost_usd) * 1.01 AS invoiced_cost_usd,
+       sum(list_cost_usd) * 0.01 AS difference_usd, 0.0099 AS relative_difference,
+       false AS is_unpriced, true AS within_tolerance
+FROM marts.fct_token_usage_daily WHERE list_cost_usd IS NOT NULL GROUP BY ALL;
+"""
+
+
+def test_sections_for_tables_other_branches_add_draw_when_present(published, tmp_path):
+    """ai_cohort_weekly and cost_reconciliation_daily, shaped as metrics.md says:
+    their sections replace the 'not in this serving file' note with charts."""
+    binary = find_chromium()
+    if binary is None:
+        pytest.skip("no Chromium on this machine; `.ci/run` installs it")
+    _, _, serving, _, _ = published
+    richer = tmp_path / "richer.duckdb"
+    shutil.copy(serving, richer)
+    con = duckdb.connect(str(richer))
+    for table in ("marts.ai_cohort_weekly", "marts.cost_reconciliation_daily"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.execute(SPEC_SHAPED_TABLES)
+    con.close()
+    out = tmp_path / "richer.html"
+    assert main(["report", "--warehouse", str(richer), "--out", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    specs = specs_of(page)
+    assert "Not shown" not in page
+    cohort_title = specs["chart-cohorts-1"]["title"]["text"]
+    assert "Heavy AI users ship 3.00 normalized deployments per developer-week, non-users 1.00" in (
+        cohort_title
+    )
+    assert "1.0 % above the estimate" in specs["chart-reconciliation-1"]["title"]["text"]
+    with Chromium(binary, tmp_path / "profile") as browser:
+        browser.open(out.as_uri())
+        browser.wait_for("document.readyState === 'complete' && !!window.aiwReport", timeout=60)
+        counts = browser.evaluate(COUNT_MARKS, timeout=90)
+        problems = [m for m in browser.console() if m["level"] in ("error", "warning")]
+    assert problems == []
+    for chart in (
+        "chart-cohorts-1",
+        "chart-cohorts-2",
+        "chart-reconciliation-1",
+        "chart-reconciliation-2",
+    ):
+        assert counts[chart]["marks"] > 0, (chart, counts[chart])
