@@ -80,6 +80,9 @@ section { background: #fff; border: 1px solid #dde1e6; border-radius: 8px; paddi
 .chart { margin: 14px 0 6px; overflow-x: auto; }
 table { border-collapse: collapse; font-size: 13px; margin-top: 10px; width: 100%; }
 th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #e6e8eb; vertical-align: top; }
+td.long { overflow-wrap: anywhere; }
+tr.has-summary td { border-bottom: none; }
+tr.summary td { color: #555; font-size: 12px; padding-top: 0; overflow-wrap: anywhere; }
 td.failed { color: #b42318; font-weight: 700; }
 footer { color: #666; font-size: 12px; padding-bottom: 32px; }
 """
@@ -136,6 +139,13 @@ def _json_for_script(value) -> str:
     return json.dumps(value, separators=(",", ":")).replace("</", "<\\/")
 
 
+def _cell_class(cell: str) -> str:
+    if cell == "FAILED":
+        return ' class="failed"'
+    # Long texts (check summaries) wrap anywhere, so the table stays in the page.
+    return ' class="long"' if len(cell) > 40 else ""
+
+
 def _section_html(section: Section, chart_ids: list[str]) -> str:
     parts = [f'<section id="{section.key}">', f"<h2>{html.escape(section.heading)}</h2>"]
     if section.intro:
@@ -144,16 +154,21 @@ def _section_html(section: Section, chart_ids: list[str]) -> str:
     parts += [f'<div class="chart" id="{chart_id}"></div>' for chart_id in chart_ids]
     if section.table:
         header, *body = section.table
+        # A "summary" column is long text: it gets its own full-width line under its row.
+        summary = header[-1] == "summary"
+        columns = header[:-1] if summary else header
         parts.append("<table><thead><tr>")
-        parts += [f"<th>{html.escape(cell)}</th>" for cell in header]
+        parts += [f"<th>{html.escape(cell)}</th>" for cell in columns]
         parts.append("</tr></thead><tbody>")
         for row in body:
-            parts.append("<tr>")
-            parts += [
-                f"<td{' class=failed' if cell == 'FAILED' else ''}>{html.escape(cell)}</td>"
-                for cell in row
-            ]
+            cells = row[:-1] if summary else row
+            parts.append('<tr class="has-summary">' if summary and row[-1] else "<tr>")
+            parts += [f"<td{_cell_class(cell)}>{html.escape(cell)}</td>" for cell in cells]
             parts.append("</tr>")
+            if summary and row[-1]:
+                parts.append(
+                    f'<tr class="summary"><td colspan="{len(columns)}">{html.escape(row[-1])}</td></tr>'
+                )
         parts.append("</tbody></table>")
     parts.append("</section>")
     return "\n".join(parts)
