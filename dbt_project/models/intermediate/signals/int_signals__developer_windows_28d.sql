@@ -1,6 +1,7 @@
--- 28-day gaming windows (metrics.md, Gaming signals): for every covered day d
--- and every developer on d, billable tokens of their requests and normalized
--- deployments attributed to them (by delivered_date) over d-27 … d.
+-- 28-day gaming windows (metrics.md, Gaming signals and Deployment splitting):
+-- for every covered day d and every developer on d, billable tokens of their
+-- requests, normalized deployments attributed to them (by delivered_date) and
+-- the lines (added + deleted) of those deployments over d-27 … d.
 -- Rolling sums run over a dense employee × day grid so a ROWS frame of 27
 -- preceding rows is exactly 28 calendar days (no range-join blow-up at scale).
 
@@ -35,7 +36,8 @@ daily_deployments as (
     select
         delivered_date as date_day,
         employee_id,
-        count(*) as normalized_deployments
+        count(*) as normalized_deployments,
+        sum(coalesce(lines_added, 0) + coalesce(lines_deleted, 0)) as lines_changed
     from {{ ref('int_changes__delivered') }}
     where
         employee_id is not null
@@ -74,7 +76,8 @@ grid as (
         window_days.date_day,
         developers.employee_id,
         coalesce(daily_tokens.tokens, 0) as tokens,
-        coalesce(daily_deployments.normalized_deployments, 0) as normalized_deployments
+        coalesce(daily_deployments.normalized_deployments, 0) as normalized_deployments,
+        coalesce(daily_deployments.lines_changed, 0) as lines_changed
     from window_days
     cross join developers
     left join daily_tokens
@@ -102,7 +105,12 @@ rolling as (
             partition by employee_id
             order by date_day
             rows between 27 preceding and current row
-        ) as normalized_deployments_28d
+        ) as normalized_deployments_28d,
+        sum(lines_changed) over (
+            partition by employee_id
+            order by date_day
+            rows between 27 preceding and current row
+        ) as lines_changed_28d
     from grid
 
 )
@@ -113,7 +121,8 @@ select
     employee_days.team_id,
     employee_days.org_name,
     cast(rolling.tokens_28d as {{ dbt.type_bigint() }}) as tokens_28d,
-    cast(rolling.normalized_deployments_28d as {{ dbt.type_bigint() }}) as normalized_deployments_28d
+    cast(rolling.normalized_deployments_28d as {{ dbt.type_bigint() }}) as normalized_deployments_28d,
+    cast(rolling.lines_changed_28d as {{ dbt.type_bigint() }}) as lines_changed_28d
 from employee_days
 inner join rolling
     on
