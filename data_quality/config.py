@@ -56,7 +56,8 @@ class DQConfig:
     # developer denominator is broken.
     max_team_weeks_without_developers_share: float = 0.02
     # About 0.3 changes per developer-workday is typical; 3 a day for a whole
-    # team all week is not plausible.
+    # team all week is not plausible (judged without the team's busiest author:
+    # one person's burst is a gaming finding, not a fault).
     max_deployments_per_developer_week: float = 15.0
     wow_max_relative_change: float = 0.5
     wow_weeks: int = 4

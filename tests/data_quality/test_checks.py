@@ -19,7 +19,13 @@ import duckdb
 import pytest
 
 from data_quality.audit import read_check_results
-from data_quality.checks import CHECK_NAMES, build_asset_checks, failed_checks_summary, run_checks
+from data_quality.checks import (
+    CHECK_NAMES,
+    SPECS_BY_NAME,
+    build_asset_checks,
+    failed_checks_summary,
+    run_checks,
+)
 from data_quality.config import DQConfig
 from data_quality.core import jsonable
 from orchestration.resources import WarehouseResource
@@ -98,6 +104,9 @@ def _figures(result: dg.AssetCheckResult) -> dict:
 def _first(key: str, field: str):
     return lambda figures: figures[key][0][field]
 
+
+# The clean build's team ta in week 2026-03-16: e1 ships 5, e2 1 (work_db._change_plan).
+DEPLOYMENTS_TA_WEEK_2, TOP_AUTHOR_TA_WEEK_2 = 6, 5
 
 # name -> (scenario, corruption of the built database, config,
 #          {failing check: (observed, threshold, (figure getter, expected figure))})
@@ -225,11 +234,43 @@ CASES = {
         ),
         DEFAULTS,
         {
+            # the published 40 is not deployments / developers of its row; the
+            # figure judged against the limit (the team without its busiest
+            # author) stays at its clean peak
             "deployments_per_developer_plausible": (
-                40,
+                0.5,
                 15,
                 (_first("offenders", "week_start"), "2026-03-16"),
             )
+        },
+    ),
+    "whole_team_implausible": (
+        # every developer of ta "ships" 20 a week: a denominator or counting
+        # fault, not one person's behaviour (weekly totals no longer match the fact)
+        Scenario(),
+        _sql(
+            "UPDATE marts.team_weekly_metrics SET normalized_deployments = 60, "
+            "normalized_deployments_per_developer = 20 "
+            "WHERE week_start = DATE '2026-03-16' AND team_id = 'ta'"
+        ),
+        DEFAULTS,
+        {
+            "deployments_per_developer_plausible": (
+                pytest.approx((60 - TOP_AUTHOR_TA_WEEK_2) / 2),
+                15,
+                (_first("offenders", "team_id"), "ta"),
+            ),
+            "weekly_deployments_match_fact": (
+                60 - DEPLOYMENTS_TA_WEEK_2,
+                0,
+                (lambda figures: figures["weeks_differing"][0]["week_start"], "2026-03-16"),
+            ),
+            # org-wide 11 → 65 normalized deployments for the same 5 developers (WARN)
+            "deployments_per_developer_week_over_week": (
+                pytest.approx((60 + 5) / 11 - 1),
+                0.5,
+                (_first("flagged_weeks", "week_start"), "2026-03-16"),
+            ),
         },
     ),
     "week_over_week_jump": (
@@ -383,3 +424,23 @@ def test_warn_failure_reports_but_publishes(tmp_path, instance):
     assert [(r["check_name"], r["severity"]) for r in rows if not r["passed"]] == [
         ("deployments_per_developer_week_over_week", "WARN")
     ]
+
+
+def test_one_developers_many_changes_are_a_finding_not_a_blocking_fault(tmp_path):
+    # e1 ships 60 extra changes in one week: team ta (3 developers) publishes
+    # more than 15 per developer, but its other developers do not, so the
+    # blocking plausibility gate passes and names the team-week for context.
+    outcomes = _outcomes(tmp_path, Scenario(extra_changes=(2, 60)), None, DEFAULTS)
+    plausible = outcomes["deployments_per_developer_plausible"]
+
+    assert plausible.passed, plausible.summary
+    assert plausible.figures["max_per_developer"] > DEFAULTS.max_deployments_per_developer_week
+    assert plausible.observed <= DEFAULTS.max_deployments_per_developer_week
+    (team_week,) = plausible.figures["one_author_team_weeks"]
+    assert (str(team_week["week_start"])[:10], team_week["team_id"]) == ("2026-03-16", "ta")
+    blocking = {
+        name
+        for name, outcome in outcomes.items()
+        if not outcome.passed and DEFAULTS.severity(name, SPECS_BY_NAME[name].default_severity) == "ERROR"
+    }
+    assert not blocking, {name: outcomes[name].summary for name in blocking}
