@@ -137,7 +137,9 @@ def _top_author_deployments(con: Connection) -> pd.DataFrame:
 
 
 def deployments_per_developer_plausible(con: Connection, config: DQConfig, scope: Scope) -> Outcome:
-    weekly = _weekly(con).merge(_top_author_deployments(con), on=["week_start", "team_id"], how="left")
+    weekly = _weekly(con).merge(
+        _top_author_deployments(con), on=["week_start", "team_id"], how="left"
+    )
     weekly["top_author_deployments"] = weekly.top_author_deployments.fillna(0)
     limit = config.max_deployments_per_developer_week
     developers = weekly.developers.where(weekly.developers > 0)

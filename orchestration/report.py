@@ -38,7 +38,13 @@ WITH weeks AS (
           WHERE is_tokenmaxxing_suspect
             AND signal_date = (SELECT max(signal_date) FROM restricted.developer_signals_daily)) AS suspects_now,
         (SELECT count(DISTINCT employee_id) FROM restricted.developer_signals_daily
-          WHERE is_tokenmaxxing_suspect) AS suspects_ever
+          WHERE is_tokenmaxxing_suspect) AS suspects_ever,
+        (SELECT count(DISTINCT employee_id) FROM restricted.developer_signals_daily
+          WHERE is_change_splitting_suspect
+            AND signal_date = (SELECT max(signal_date) FROM restricted.developer_signals_daily))
+            AS splitters_now,
+        (SELECT count(DISTINCT employee_id) FROM restricted.developer_signals_daily
+          WHERE is_change_splitting_suspect) AS splitters_ever
 )
 SELECT w.week_start, w.provisional, w.developers,
        w.active / nullif(w.developers, 0) AS adoption,
@@ -46,8 +52,20 @@ SELECT w.week_start, w.provisional, w.developers,
        t.normalized, t.tokens / nullif(t.normalized, 0) AS tokens_per_normalized,
        t.billed, t.billed / nullif(t.normalized, 0) AS cost_per_normalized,
        t.flat_rate, t.per_token, t.suspects_now, t.suspects_ever,
-       t.first_day, t.last_day, t.signal_day
+       t.first_day, t.last_day, t.signal_day, t.splitters_now, t.splitters_ever
 FROM headline_week w CROSS JOIN totals t
+"""
+
+# The cohorts of the latest week whose seven days are all covered.
+COHORT_SQL = """
+WITH complete AS (
+    SELECT max(week_start) AS week_start FROM marts.ai_cohort_weekly
+    WHERE week_start + 6 <= (SELECT max(cost_date) FROM marts.fct_ai_cost_daily)
+)
+SELECT c.week_start, c.org_name, c.cohort, c.developers, c.normalized_deployments_per_developer,
+       c.cost_per_normalized_deployment, c.ai_assisted_share, c.is_suppressed
+FROM marts.ai_cohort_weekly c JOIN complete USING (week_start)
+ORDER BY c.org_name, c.cohort_rank
 """
 
 
@@ -81,6 +99,8 @@ def headline_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
         first_day,
         last_day,
         signal_day,
+        splitters_now,
+        splitters_ever,
     ) = row
     target_met = adoption is not None and adoption >= ADOPTION_TARGET
     this_week = f"week of {week}{', provisional' if provisional else ''}"
@@ -104,6 +124,10 @@ def headline_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
             f"Tokenmaxxing suspects (on {signal_day} / whole period)",
             f"{suspects_now} / {suspects_ever} (who: {SUSPECTS_TABLE})",
         ),
+        (
+            f"Change-splitting suspects (on {signal_day} / whole period)",
+            f"{splitters_now} / {splitters_ever} (who: {SUSPECTS_TABLE})",
+        ),
     ]
 
 
@@ -111,10 +135,33 @@ def headline(serving_path: Path) -> str:
     con = duckdb.connect(str(serving_path), read_only=True)
     try:
         rows = headline_rows(con)
+        cohorts = con.execute(COHORT_SQL).fetchall() if rows else []
     finally:
         con.close()
     if not rows:
         return "No weekly metrics yet: the landing zone holds no covered week."
     width = max(len(label) for label, _ in rows)
     lines = [f"  {label.ljust(width)}  {value}" for label, value in rows]
-    return "\n".join([*lines, f"  {NORMALIZED_DEPLOYMENT}"])
+    return "\n".join([*lines, f"  {NORMALIZED_DEPLOYMENT}", *_cohort_lines(cohorts)])
+
+
+def _cohort_lines(cohorts: list[tuple]) -> list[str]:
+    if not cohorts:
+        return []
+    header = ("org", "cohort", "developers", "deploys/dev", "cost/deploy", "AI-assisted")
+    table = [header] + [
+        (
+            org or "(no org)",
+            cohort,
+            str(developers),
+            "suppressed" if suppressed else _number(per_dev),
+            "" if suppressed else _money(cost),
+            "" if suppressed or share is None else f"{share:.0%}",
+        )
+        for _, org, cohort, developers, per_dev, cost, share, suppressed in cohorts
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    title = f"  Is AI worth it? Cohorts by tokens, week of {cohorts[0][0]} (light/moderate/heavy = tertiles)"
+    return ["", title] + [
+        "    " + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)) for row in table
+    ]

@@ -214,6 +214,8 @@ class DeploySimulator:
             seconds=int(local_start % 86_400)
         )
         added = int(np.exp(rng.normal(np.log(60), 1.0))) + 1
+        if self.population.gaming is not None:
+            added = self.population.gaming.tiny_lines(author.person, added)
         template = DeployRow(
             deployment_id="",
             change_id=self._change_id(),

@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from orchestration.generator import settings as cfg
 from orchestration.generator.deploys import DeploySimulator
+from orchestration.generator.gaming import truth as gaming_truth
 from orchestration.generator.plan import TrapPlan, plan_traps
 from orchestration.generator.population import Population, build_population
 from orchestration.generator.reference import write_reference
@@ -219,6 +220,7 @@ def _truth(
             if pop.tokenmaxxer[p]
         },
         "heavy_user_ids": pop.ids_where(pop.heavy),
+        "planted": gaming_truth(pop),
         "never_user_ids": pop.ids_where(pop.never_user),
         "population": _population_summary(pop),
         "quarantine": {

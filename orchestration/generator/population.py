@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from orchestration.generator import settings as cfg
+from orchestration.generator.gaming import GamingPlan, plant_gaming
 from orchestration.generator.randomness import POPULATION, choose_from_shares, stream
 from orchestration.generator.workdays import Period
 
@@ -84,6 +85,7 @@ class Population:
     tokenmaxxer: np.ndarray
     loop_start_day: np.ndarray
     reorg: dict = field(default_factory=dict)
+    gaming: GamingPlan | None = None  # planted gaming and its look-alikes (gaming.py)
 
     @property
     def size(self) -> int:
@@ -463,7 +465,7 @@ def build_population(seed: int, period: Period, employees: int) -> Population:
     tokenmaxxer, heavy, loop_start = _pick_special_users(rng, period, fields)
     _shape_special_users(profile, tokenmaxxer, heavy)
     n = len(family)
-    return Population(
+    population = Population(
         period=period,
         org_names=org_names,
         teams=teams,
@@ -499,6 +501,8 @@ def build_population(seed: int, period: Period, employees: int) -> Population:
         loop_start_day=loop_start,
         reorg=reorg,
     )
+    population.gaming = plant_gaming(seed, population)
+    return population
 
 
 def _shape_special_users(profile: _UsageProfile, tokenmaxxer, heavy) -> None:

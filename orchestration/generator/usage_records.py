@@ -9,7 +9,9 @@ import numpy as np
 from orchestration.generator import settings as cfg
 from orchestration.generator.population import DayState, Population
 
-NORMAL, LOOP = 0, 1
+# AGENT: an agent working for its owner (gaming.py): agent clients, ordinary
+# request sizes, around the clock
+NORMAL, LOOP, AGENT = 0, 1, 2
 SUCCESS, ERROR = 0, 1
 STANDARD, BATCH = 0, 1
 NULL = -1
@@ -85,7 +87,7 @@ def draw_requests(
     """Requests by `persons` (repeated once per request) of the given kinds."""
     n = len(persons)
     heavy = rng.random(n) < population.heaviness_on(day)[persons]
-    mix_row = np.where(kinds == LOOP, 2, np.where(heavy, 1, 0))
+    mix_row = np.where(kinds != NORMAL, 2, np.where(heavy, 1, 0))
     client = _pick_rows(rng, _CLIENT_CUMULATIVE, mix_row)
     model = _pick_rows(rng, _MODEL_CUMULATIVE, client)
     tokens = _draw_tokens(rng, client, kinds)
@@ -95,7 +97,7 @@ def draw_requests(
     batch_share = np.full(n, cfg.BATCH_SHARE_OTHERS)
     for fam, share in cfg.BATCH_SHARE.items():
         batch_share[family == fam] = share
-    batch_share[kinds == LOOP] = 0.0
+    batch_share[kinds != NORMAL] = 0.0
     tier = np.where(rng.random(n) < batch_share, BATCH, STANDARD).astype(np.int8)
     latency = (200 + tokens[:, 1] * 12 * np.exp(0.4 * rng.standard_normal(n))).astype(np.int64)
     latency[rng.random(n) < cfg.NULL_LATENCY_SHARE] = NULL
@@ -139,7 +141,7 @@ def _draw_times(rng, population: Population, persons: np.ndarray, kinds: np.ndar
     offset = _OFFSET_MINUTES[population.location[persons]] * 60_000
     office = np.mod(local - offset, MS_PER_DAY)
     anytime = rng.uniform(0, MS_PER_DAY, n)
-    return np.where(kinds == LOOP, anytime, office).astype(np.int64)
+    return np.where(kinds != NORMAL, anytime, office).astype(np.int64)
 
 
 def _draw_agents(rng, persons: np.ndarray, kinds: np.ndarray, client: np.ndarray):
@@ -147,13 +149,13 @@ def _draw_agents(rng, persons: np.ndarray, kinds: np.ndarray, client: np.ndarray
     agentic = np.isin(client, cfg.AGENT_CLIENTS) & (rng.random(n) < cfg.AGENT_ID_SHARE)
     own_agent = persons * 10 + rng.integers(1, 4, n)
     agent = np.where(agentic, own_agent, NULL)
-    return np.where(kinds == LOOP, persons * 10, agent).astype(np.int64)
+    return np.where(kinds != NORMAL, persons * 10, agent).astype(np.int64)
 
 
 def _draw_sessions(rng, day: int, persons: np.ndarray, kinds: np.ndarray, client: np.ndarray):
     n = len(persons)
     k = rng.integers(0, cfg.SESSIONS_PER_DAY, n)
-    session = (day * 1_000_000 + persons) * 10 + np.where(kinds == LOOP, 9, k)
+    session = (day * 1_000_000 + persons) * 10 + np.where(kinds != NORMAL, 9, k)
     no_session = (client == 1) & (rng.random(n) < 0.2)  # one-off chat questions
     return np.where(no_session, NULL, session).astype(np.int64)
 
@@ -192,12 +194,28 @@ def draw_day_requests(
     counts = np.where(uses, rng.poisson(mean), 0)
     runners = loop_runners(population, state, day)
     loop_counts = rng.poisson(rpd * cfg.LOOP_REQUESTS_PER_DAY_FACTOR, len(runners))
+    agents, agent_counts = _planted_agents(rng, population, state, rpd)
     persons = np.concatenate([np.repeat(np.arange(population.size), counts),
-                              np.repeat(runners, loop_counts)])  # fmt: skip
-    kinds = np.concatenate([np.zeros(counts.sum(), np.int8), np.ones(loop_counts.sum(), np.int8)])
+                              np.repeat(runners, loop_counts),
+                              np.repeat(agents, agent_counts)])  # fmt: skip
+    kinds = np.concatenate([np.full(counts.sum(), NORMAL, np.int8),
+                            np.full(loop_counts.sum(), LOOP, np.int8),
+                            np.full(agent_counts.sum(), AGENT, np.int8)])  # fmt: skip
     records = draw_requests(rng, population, state, day, persons, kinds)
     records.seq = np.arange(len(records), dtype=np.int64)
     return records
+
+
+def _planted_agents(rng, population: Population, state: DayState, rpd: float):
+    """Agents of the planted subtle tokenmaxxers and busy shippers (gaming.py).
+    Their daily count is the expected one, randomly rounded: a steady volume,
+    so a planted multiple lands where it was aimed."""
+    plan = population.gaming
+    if plan is None:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    owners = plan.loop_runners(state.active)
+    expected = rpd * plan.loop_rpd_factor[owners]
+    return owners, np.floor(expected + rng.random(len(owners))).astype(np.int64)
 
 
 def expected_request_count(population: Population, rpd: float) -> float:
@@ -208,4 +226,6 @@ def expected_request_count(population: Population, rpd: float) -> float:
         mean, chance = daily_request_means(population, state, day, rpd)
         total += float((mean * chance).sum())
         total += len(loop_runners(population, state, day)) * rpd * cfg.LOOP_REQUESTS_PER_DAY_FACTOR
+        if population.gaming is not None:
+            total += rpd * float(population.gaming.loop_rpd_factor[state.active].sum())
     return total

@@ -441,6 +441,7 @@ def test_one_developers_many_changes_are_a_finding_not_a_blocking_fault(tmp_path
     blocking = {
         name
         for name, outcome in outcomes.items()
-        if not outcome.passed and DEFAULTS.severity(name, SPECS_BY_NAME[name].default_severity) == "ERROR"
+        if not outcome.passed
+        and DEFAULTS.severity(name, SPECS_BY_NAME[name].default_severity) == "ERROR"
     }
     assert not blocking, {name: outcomes[name].summary for name in blocking}
