@@ -21,6 +21,7 @@ BI_TABLES = (
     "marts.fct_ai_cost_daily",
     "marts.team_weekly_metrics",
     "marts.pricing_shift_monthly",
+    "marts.ai_cohort_weekly",
     "restricted.developer_signals_daily",
     "audit.quarantined_records",
 )
@@ -118,4 +119,10 @@ def test_planted_tokenmaxxers_are_flagged(generated):
     con.close()
     tokenmaxxers = set(truth["tokenmaxxer_ids"])
     assert tokenmaxxers, json.dumps(truth.get("population"))
-    assert suspects == tokenmaxxers
+    # the subtle tokenmaxxers planted above the 10x line may join them (their
+    # recall is measured in test_gaming_signals); nobody else may
+    assert (
+        tokenmaxxers
+        <= suspects
+        <= tokenmaxxers | set(truth["planted"]["subtle_tokenmaxxer_above_ids"])
+    )

@@ -564,7 +564,9 @@ def test_tokenmaxxers_are_suspects_and_heavy_users_are_not(sample):
         "heavy users should burn 10x tokens, and ship more"
     )
     assert not any(flag for _, flag in heavy)
-    others = set(signals) - set(truth["tokenmaxxer_ids"])
+    # the subtle tokenmaxxers planted above the 10x line are meant to be flagged
+    above = set(truth["tokenmaxxer_ids"]) | set(truth["planted"]["subtle_tokenmaxxer_above_ids"])
+    others = set(signals) - above
     assert not [e for e in others for day, _, flag in signals[e] if flag and day >= settled]
 
 
