@@ -50,6 +50,7 @@ SUBTLE_BELOW_MULTIPLE = 6.5
 SUBTLE_CHANGE_FACTOR = 0.4
 AGENT_SHIPPER_MULTIPLE = 30.0
 AGENT_SHIPPER_CHANGE_FACTOR = 3.0
+MIN_ORG_DEVS_PER_PLANTED = 3
 
 
 @dataclass
@@ -138,7 +139,8 @@ def plant_gaming(seed: int, population) -> GamingPlan:
     for o in range(len(pop.org_names)):
         org_devs = int(((org == o) & (pop.family == cfg.SWE)).sum())
         pool = rng.permutation(np.flatnonzero(stays_put & (org == o)))
-        if org_devs < cfg.MIN_ORG_DEVS_FOR_SPECIALS or len(pool) < wanted:
+        # the planted must stay a small minority, or they would move the median they are aimed at
+        if org_devs < MIN_ORG_DEVS_PER_PLANTED * wanted or len(pool) < wanted:
             continue
         picks = iter(pool[:wanted].tolist())
         for k in range(SPLITTERS_PER_ORG):
@@ -191,6 +193,8 @@ def _size_loops(pop, plan: GamingPlan, org: np.ndarray) -> None:
         if not in_org.any():
             continue
         median = float(np.median(ranked[in_org]))
+        if not np.isfinite(median):
+            continue  # too few ordinary developers for a median to aim at
         for mask, multiple in targets:
             for p in np.flatnonzero(mask & (org == o)).tolist():
                 missing = max(0.0, multiple * median - own[p])
