@@ -95,3 +95,36 @@ def unattributed_deployments(con: Connection, config: DQConfig, scope: Scope) ->
         config.attribution_min_window_deployments,
         "normalized deployments",
     )
+
+
+IDENTITIES = "intermediate.int_employees__email_identities"
+
+
+def emails_belong_to_one_employee(con: Connection, config: DQConfig, scope: Scope) -> Outcome:
+    """An email the roster gives to two or more employee_ids is ambiguous: dbt
+    attributes its events to nobody, and this check fails naming the employee
+    ids (never the email, which is personal data) so HR can fix the roster."""
+    shared = frame(
+        con,
+        f"""
+        SELECT claimant_employee_ids AS employee_ids, first_snapshot_date, last_snapshot_date
+        FROM {IDENTITIES} WHERE is_ambiguous ORDER BY claimant_employee_ids
+        """,
+    )
+    verdicts = validate(
+        shared, [expectation("no_shared_email", "ExpectTableRowCountToEqual", value=0)]
+    )
+    groups = "; ".join(shared.employee_ids)
+    return Outcome(
+        passed=all_passed(verdicts),
+        observed=len(shared),
+        threshold=0,
+        summary=(
+            f"{len(shared)} roster emails are each given to several employees "
+            f"(their events are unattributed): employee ids {groups}"
+            if len(shared)
+            else "every roster email belongs to one employee"
+        ),
+        figures={"shared_by": records(shared)},
+        verdicts=tuple(verdicts.values()),
+    )

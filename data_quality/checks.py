@@ -93,6 +93,14 @@ SPECS: tuple[CheckSpec, ...] = (
         attribution.unattributed_tokens,
     ),
     CheckSpec(
+        "emails_belong_to_one_employee",
+        FACT_USAGE,
+        "No roster email is given to two or more employee_ids in any snapshots (such an email "
+        "attributes to nobody; the check names the employee ids, never the email).",
+        "ERROR",
+        attribution.emails_belong_to_one_employee,
+    ),
+    CheckSpec(
         "usage_fresh",
         FACT_USAGE,
         "The newest usage partition is at most AIW_DQ_FRESHNESS_MAX_LAG_DAYS behind the reference.",

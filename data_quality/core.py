@@ -49,13 +49,16 @@ class Scope:
             f"{column} BETWEEN DATE '{self.first.isoformat()}' AND DATE '{self.last.isoformat()}'"
         )
 
-    def event_days(self) -> tuple[dt.date, dt.date] | None:
-        """Event days the run rebuilt ([start, end)), as dbt's microbatch window."""
+    def event_days(self, con: Connection) -> list[dt.date] | None:
+        """The request days of the rows the run's partitions delivered: the days
+        dbt rebuilt for them (None: the whole history)."""
         if not self.bounded:
             return None
-        from orchestration.partitions import event_time_window
-
-        return event_time_window(self.first, self.last)
+        rows = con.sql(
+            "SELECT DISTINCT CAST(requested_at AS DATE) FROM raw.usage_requests "
+            f"WHERE {self.dt_predicate()} ORDER BY 1"
+        ).fetchall()
+        return [day for (day,) in rows]
 
     def describe(self) -> str:
         if not self.bounded:

@@ -102,8 +102,20 @@ def _generate(args) -> int:
     return EXIT_OK
 
 
+def _days(days) -> str:
+    return ", ".join(day.isoformat() for day in days)
+
+
 def _print_outcome(outcome, serving: Path, verbose: bool = False) -> None:
+
     print(f"Delivery days {outcome.first_day} .. {outcome.last_day}")
+    if outcome.withdrawn:
+        print(f"  withdrawn (dt= folder gone): {_days(outcome.withdrawn)}")
+    if outcome.vanished_outside:
+        print(
+            f"  not withdrawn, outside --start/--end (dt= folder gone): "
+            f"{_days(outcome.vanished_outside)}; run without --start/--end to withdraw them"
+        )
     # landing_files sums every file of the run, so it is printed last, as the total.
     ordered = sorted(
         outcome.extraction.items(), key=lambda item: (item[0] == "landing_files", item[0])

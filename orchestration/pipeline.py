@@ -35,6 +35,10 @@ class RunOutcome:
     checks: list[dict] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     published: bool = False
+    # Loaded partitions whose dt= folder is gone: withdrawn by this run, or
+    # outside its --start/--end and left as they are.
+    withdrawn: list[dt.date] = field(default_factory=list)
+    vanished_outside: list[dt.date] = field(default_factory=list)
     # Wall seconds of each Dagster step, for `make bench` and slow-run triage.
     step_seconds: dict[str, float] = field(default_factory=dict)
 
@@ -50,10 +54,32 @@ class RunOutcome:
         return [c for c in self.checks if not c["passed"] and c["blocking"]]
 
 
+@dataclass(frozen=True)
+class RunDays:
+    """The delivery days a run covers, and loaded partitions whose folder is gone."""
+
+    first: dt.date
+    last: dt.date
+    # Loaded earlier, folder gone, inside the run: the run withdraws their rows.
+    withdrawn: tuple[dt.date, ...] = ()
+    # Loaded earlier, folder gone, outside --start/--end: left as they are.
+    vanished_outside: tuple[dt.date, ...] = ()
+
+
 def resolve_days(
-    landing: LandingZone, start: dt.date | None, end: dt.date | None
-) -> tuple[dt.date, dt.date]:
-    """The delivery-day range to run: the given bounds, else every dt= found."""
+    landing: LandingZone,
+    start: dt.date | None,
+    end: dt.date | None,
+    loaded: set[dt.date] | frozenset[dt.date] = frozenset(),
+) -> RunDays:
+    """The delivery-day range to run: the given bounds, else every dt= found.
+
+    `loaded` are the partitions WORK holds rows of. One whose dt= folder no
+    longer exists is withdrawn when the run covers its day: a run without
+    --start/--end covers the landing zone as it now stands, so its range
+    reaches every such partition; with bounds, only those inside are
+    withdrawn and the others are reported.
+    """
     try:
         landing.check_readable()
         found = sorted({d for s in PARTITIONED_SOURCES for d in landing.partitions(s)})
@@ -64,8 +90,13 @@ def resolve_days(
     in_range = [d for d in found if (not start or d >= start) and (not end or d <= end)]
     if not in_range and not (start and end):
         raise UsageError(f"no usage/ or deploys/ dt=YYYY-MM-DD partitions found in {landing.url}")
-    first = start or in_range[0]
-    last = end or in_range[-1]
+    vanished = sorted(set(loaded) - set(found))
+    # An open side of the range reaches the vanished partitions on that side too.
+    reachable = sorted(
+        {*in_range, *(d for d in vanished if (not start or d >= start) and (not end or d <= end))}
+    )
+    first = start or reachable[0]
+    last = end or reachable[-1]
     keys = daily_partitions.get_partition_keys()
     for day in (first, last):
         if day.isoformat() not in keys:
@@ -73,7 +104,29 @@ def resolve_days(
                 f"day {day} is outside the partitions {keys[0]}..{keys[-1]} "
                 "(set AIW_PARTITIONS_START to admit older data)"
             )
-    return first, last
+    return RunDays(
+        first,
+        last,
+        withdrawn=tuple(d for d in vanished if first <= d <= last),
+        vanished_outside=tuple(d for d in vanished if not first <= d <= last),
+    )
+
+
+def loaded_partitions_of(serving_path: Path) -> set[dt.date]:
+    """The delivery partitions the WORK database beside `serving_path` holds."""
+    import duckdb
+
+    from orchestration.partitions import loaded_partitions
+
+    work = work_path_for(serving_path)
+    if not work.exists():
+        return set()
+    try:
+        with duckdb.connect(str(work), read_only=True) as con:
+            return loaded_partitions(con)
+    except duckdb.Error as exc:
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise UsageError(f"cannot read {work}: {first_line}") from None
 
 
 def run_pipeline(
@@ -91,7 +144,8 @@ def run_pipeline(
         landing = LandingZone(landing_url)
     except LandingZoneError as exc:
         raise UsageError(str(exc)) from None
-    first, last = resolve_days(landing, start, end)
+    days = resolve_days(landing, start, end, loaded_partitions_of(serving_path))
+    first, last = days.first, days.last
     # Parse before the code location is imported: the dbt assets read the manifest then.
     ensure_manifest()
     from orchestration.code_location import all_assets, all_checks, resources
@@ -118,11 +172,17 @@ def run_pipeline(
                 print(
                     f"\nStep {event.step_key} failed:\n{event.step_failure_data.error.to_string()}"
                 )
-    return _outcome(result, first, last)
+    return _outcome(result, days)
 
 
-def _outcome(result: dg.ExecuteInProcessResult, first: dt.date, last: dt.date) -> RunOutcome:
-    outcome = RunOutcome(success=result.success, first_day=first, last_day=last)
+def _outcome(result: dg.ExecuteInProcessResult, days: RunDays) -> RunOutcome:
+    outcome = RunOutcome(
+        success=result.success,
+        first_day=days.first,
+        last_day=days.last,
+        withdrawn=list(days.withdrawn),
+        vanished_outside=list(days.vanished_outside),
+    )
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization
         key = materialization.asset_key

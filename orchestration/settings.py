@@ -16,13 +16,10 @@ DEFAULT_LANDING = "data/landing"
 DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
 
 # A usage file under dt=D may hold events of D-3 .. D (the contract's late
-# arrival), so the incremental usage model recomputes this many days before the
-# first partition of a run, and further back when the delivered rows reach
-# further (a retry file beyond the contract). Deployment models are rebuilt
-# whole every run, so a rollback landing a week late needs no look-back here.
+# arrival). The pipeline does not rely on it: dbt rebuilds the request days the
+# delivered rows actually hold (raw.usage_days_to_rebuild). The benchmark uses
+# it to build a warehouse holding only the days a daily run touches.
 LOOKBACK_DAYS = 3
-# Timestamps up to one day after dt are tolerated (offsets across midnight).
-LEAD_DAYS = 1
 
 
 # The first delivery day the warehouse has partitions for. Extraction rejects

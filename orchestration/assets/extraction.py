@@ -1,5 +1,6 @@
 """Extraction assets: landing zone → raw tables of the WORK database."""
 
+import os
 from collections import Counter
 
 import dagster as dg
@@ -16,6 +17,7 @@ from orchestration.extract import (
     load_roster,
     record_ignored_files,
 )
+from orchestration.extract.store import PSEUDONYM_KEY_ENV
 from orchestration.partitions import daily_partitions, partition_days, single_run
 from orchestration.resources import LandingResource, WarehouseResource
 
@@ -152,10 +154,30 @@ _EXTRACTED = [usage_requests, deploy_records, roster_snapshots, price_book, cont
                 "or why it was quarantined whole or not read at all (ignored)."
             ),
         ),
+        dg.AssetSpec(
+            ["raw", "pseudonym_key"],
+            group_name=GROUP,
+            kinds={"duckdb"},
+            deps=_EXTRACTED,
+            description=(
+                "The secret key of the email pseudonyms in published audit tables "
+                "(AIW_PSEUDONYM_KEY, else generated once per WORK database)."
+            ),
+        ),
+        dg.AssetSpec(
+            ["raw", "usage_days_to_rebuild"],
+            group_name=GROUP,
+            kinds={"duckdb"},
+            deps=_EXTRACTED,
+            description=(
+                "Usage days whose raw rows a partition load removed or added: the days the "
+                "incremental usage model rebuilds next, then empties."
+            ),
+        ),
     ],
 )
 def landing_audit(landing: LandingResource, warehouse: WarehouseResource):
-    """Every extraction asset appends to these two tables; this step lists the
+    """Every extraction asset appends to these tables; this step lists the
     files no run reads (status `ignored`) and summarises both tables once per
     run, so the UI shows the run's accounting in one place."""
     zone = landing.zone()
@@ -167,6 +189,12 @@ def landing_audit(landing: LandingResource, warehouse: WarehouseResource):
             "coalesce(sum(rows_quarantined), 0) FROM raw.landing_files "
             "WHERE file_status <> 'ignored'"
         ).fetchone()
+        queued = [
+            day.isoformat()
+            for (day,) in con.execute(
+                "SELECT DISTINCT usage_date FROM raw.usage_days_to_rebuild ORDER BY 1"
+            ).fetchall()
+        ]
         by_reason = con.execute(
             "SELECT source, reason, count(*) FROM raw.quarantined_records GROUP BY ALL ORDER BY ALL"
         ).fetchall()
@@ -191,6 +219,14 @@ def landing_audit(landing: LandingResource, warehouse: WarehouseResource):
                 dict(sorted(Counter(f.reason for f in ignored).items()))
             ),
         },
+    )
+    yield dg.MaterializeResult(
+        asset_key=["raw", "pseudonym_key"],
+        metadata={"from": "AIW_PSEUDONYM_KEY" if os.environ.get(PSEUDONYM_KEY_ENV) else "WORK"},
+    )
+    yield dg.MaterializeResult(
+        asset_key=["raw", "usage_days_to_rebuild"],
+        metadata={"days": len(queued), "queued": dg.MetadataValue.json(queued[:400])},
     )
 
 

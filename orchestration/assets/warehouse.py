@@ -6,13 +6,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.dbt import WarehouseDbtTranslator, dbt_project
-from orchestration.partitions import (
-    daily_partitions,
-    dbt_build_args,
-    earliest_usage_day,
-    partition_days,
-    single_run,
-)
+from orchestration.partitions import DBT_BUILD_ARGS, daily_partitions, single_run
 from orchestration.resources import WarehouseResource
 from orchestration.settings import dbt_target_path_for
 
@@ -31,12 +25,11 @@ DBT_EXCLUDE = "test_type:unit"
 def warehouse_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ):
-    days = partition_days(context)
     # The profile reads the database path from the environment of the dbt process.
     os.environ["AIW_WORK_DB"] = str(warehouse.work.resolve())
-    with warehouse.connect() as con:
-        earliest = earliest_usage_day(con, days[0], days[-1])
-    args = dbt_build_args(days[0], days[-1], earliest)
+    # Whatever the partition range, the usage model rebuilds the days the
+    # extraction queued for it; see orchestration/partitions.py.
+    args = list(DBT_BUILD_ARGS)
     context.log.info(f"dbt {' '.join(args)}")
     target = dbt_target_path_for(warehouse.work)
     yield from dbt.cli(args, context=context, target_path=target).stream()

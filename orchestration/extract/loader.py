@@ -30,7 +30,11 @@ from orchestration.extract.sources import (
     USAGE,
     Source,
 )
-from orchestration.extract.store import LANDING_FILE_COLUMNS, ensure_raw_schema
+from orchestration.extract.store import (
+    LANDING_FILE_COLUMNS,
+    USAGE_DAYS_TO_REBUILD,
+    ensure_raw_schema,
+)
 from orchestration.landing import REFERENCE_FILES, ROSTER_FILE, IgnoredFile, LandingZone
 from orchestration.settings import partitions_start
 
@@ -152,10 +156,13 @@ class _Writer:
                 f"INSERT INTO raw.{self.source.table} SELECT {lead_sql}{_sql_text(relative)}, "
                 f"line_number, {self.field_columns} FROM _aiw_validated WHERE reason IS NULL"
             )
+            # The first field of every source identifies its record (request_id,
+            # deployment_id, employee_id, ...): kept as record_key.
             con.execute(
                 "INSERT INTO raw.quarantined_records SELECT "
                 f"{_sql_text(self.source.name)}, {delivery}, {_sql_text(relative)}, line_number, "
-                "reason, detail, raw_text FROM _aiw_validated WHERE reason IS NOT NULL"
+                f"reason, detail, raw_text, CAST({self.source.fields[0].raw_column} AS VARCHAR) "
+                "FROM _aiw_validated WHERE reason IS NOT NULL"
             )
             loaded, rejected = con.execute(
                 "SELECT count(*) FILTER (WHERE reason IS NULL), count(*) FILTER (WHERE reason IS NOT NULL) "
@@ -209,7 +216,7 @@ def _quarantine_file(con, source: Source, relative: str, partition, fault: Whole
         [relative],
     )
     con.execute(
-        "INSERT INTO raw.quarantined_records VALUES (?, ?, ?, NULL, ?, ?, NULL)",
+        "INSERT INTO raw.quarantined_records VALUES (?, ?, ?, NULL, ?, ?, NULL, NULL)",
         [source.name, partition, relative, fault.reason, fault.detail],
     )
 
@@ -258,6 +265,9 @@ def load_partition(
     ensure_raw_schema(con)
 
     def work() -> LoadResult:
+        # The days of the rows withdrawn (a file corrected or deleted) need
+        # rebuilding as much as the days of the rows added.
+        _queue_days_to_rebuild(con, source, partition)
         for table in (source.table, "landing_files"):
             where = "dt = ?" if table == source.table else "dt = ? AND table_name = ?"
             params = [partition] if table == source.table else [partition, source.table]
@@ -270,9 +280,22 @@ def load_partition(
         writer = _Writer(con, source)
         for relative in landing.partition_files(source.name, partition):
             result.files.append(_load_file(writer, landing, relative, partition=partition))
+        _queue_days_to_rebuild(con, source, partition)
         return result
 
     return _in_transaction(con, work)
+
+
+def _queue_days_to_rebuild(con, source: Source, partition: dt.date) -> None:
+    """Queue the distinct event days of partition `partition`'s raw rows for
+    the incremental usage model (deploys are rebuilt whole, so need none)."""
+    if source is not USAGE:
+        return
+    con.execute(
+        f"INSERT INTO raw.{USAGE_DAYS_TO_REBUILD} "
+        "SELECT DISTINCT CAST(requested_at AS DATE) FROM raw.usage_requests WHERE dt = ?",
+        [partition],
+    )
 
 
 def load_usage_partition(con, landing: LandingZone, partition: dt.date) -> LoadResult:

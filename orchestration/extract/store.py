@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+
 import duckdb
 
 from orchestration.extract.sources import ALL_SOURCES
@@ -14,6 +17,10 @@ QUARANTINE_COLUMNS = (
     ("reason", "VARCHAR"),
     ("detail", "VARCHAR"),
     ("raw_text", "VARCHAR"),
+    # The record's identifying field as delivered (request_id, deployment_id,
+    # employee_id, model, contract_id), null when the line could not be split
+    # into fields: the serving file keeps only this of a rejected roster line.
+    ("record_key", "VARCHAR"),
 )
 
 LANDING_FILE_COLUMNS = (
@@ -30,9 +37,30 @@ LANDING_FILE_COLUMNS = (
 )
 
 
+# Usage days whose raw rows changed since dbt last rebuilt them: a partition
+# load queues the request days of the rows it removes and of the rows it adds,
+# and the usage model rebuilds exactly those days, then empties the queue.
+USAGE_DAYS_TO_REBUILD = "usage_days_to_rebuild"
+
+# The key of the keyed hash that pseudonymises emails in the serving file.
+PSEUDONYM_KEY_ENV = "AIW_PSEUDONYM_KEY"
+
+
 def _create(con: duckdb.DuckDBPyConnection, table: str, columns) -> None:
     body = ", ".join(f"{name} {sql_type}" for name, sql_type in columns)
     con.execute(f"CREATE TABLE IF NOT EXISTS raw.{table} ({body})")
+    # A WORK database written by an older version gains the newer columns.
+    present = {
+        name
+        for (name,) in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+            "AND schema_name = 'raw' AND table_name = ?",
+            [table],
+        ).fetchall()
+    }
+    for name, sql_type in columns:
+        if name not in present:
+            con.execute(f"ALTER TABLE raw.{table} ADD COLUMN {name} {sql_type}")
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -41,5 +69,20 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         _create(con, source.table, source.raw_columns)
     _create(con, "quarantined_records", QUARANTINE_COLUMNS)
     _create(con, "landing_files", LANDING_FILE_COLUMNS)
-    # A WORK database written before `reason` existed gains it (as its last column).
-    con.execute("ALTER TABLE raw.landing_files ADD COLUMN IF NOT EXISTS reason VARCHAR")
+    _create(con, USAGE_DAYS_TO_REBUILD, (("usage_date", "DATE"),))
+    ensure_pseudonym_key(con)
+
+
+def ensure_pseudonym_key(con: duckdb.DuckDBPyConnection) -> None:
+    """One secret per warehouse, kept in WORK (never published): the key of the
+    pseudonyms. AIW_PSEUDONYM_KEY, when set, replaces it, so several warehouses
+    (or a WORK file rebuilt from scratch) give the same pseudonyms."""
+    _create(con, "pseudonym_key", (("pseudonym_key", "VARCHAR"),))
+    wanted = os.environ.get(PSEUDONYM_KEY_ENV) or None
+    current = con.execute("SELECT pseudonym_key FROM raw.pseudonym_key").fetchall()
+    if wanted is not None and current != [(wanted,)]:
+        con.execute("DELETE FROM raw.pseudonym_key")
+        con.execute("INSERT INTO raw.pseudonym_key VALUES (?)", [wanted])
+    elif wanted is None and len(current) != 1:
+        con.execute("DELETE FROM raw.pseudonym_key")
+        con.execute("INSERT INTO raw.pseudonym_key VALUES (?)", [secrets.token_hex(32)])

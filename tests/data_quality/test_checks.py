@@ -29,7 +29,7 @@ from data_quality.checks import (
 from data_quality.config import DQConfig
 from data_quality.core import jsonable
 from orchestration.resources import WarehouseResource
-from tests.data_quality.work_db import Scenario, build_work_db, rebuild_weekly
+from tests.data_quality.work_db import EMAIL_IDENTITIES, Scenario, build_work_db, rebuild_weekly
 
 DEFAULTS = DQConfig()
 SENSITIVE_WOW = DQConfig(wow_min_weekly_deployments=1)
@@ -149,6 +149,17 @@ CASES = {
         None,
         DEFAULTS,
         {"deploys_fresh": (5, 3, (lambda f: f["reference_day"], "2026-03-25"))},
+    ),
+    "email_given_to_two_employees": (
+        Scenario(),
+        _sql(
+            # a later snapshot gives e1's email (other case, spaces) to a new hire
+            "INSERT INTO raw.roster_snapshots (snapshot_date, employee_id, work_email) "
+            "VALUES (DATE '2026-03-09', 'e7', ' E1@Example.com ')",
+            EMAIL_IDENTITIES,
+        ),
+        DEFAULTS,
+        {"emails_belong_to_one_employee": (1, 0, (_first("shared_by", "employee_ids"), "e1, e7"))},
     ),
     "unattributed_burst": (
         Scenario(unattributed_burst_days=2),

@@ -70,9 +70,19 @@ def test_scope_follows_the_run_partitions():
         }
     )
     assert ranged == Scope(dt.date(2026, 4, 6), dt.date(2026, 4, 24))
-    # dbt rebuilds at least the contract's 3 late days before the first partition
-    # and the day after the last (exclusive end)
-    assert ranged.event_days() == (dt.date(2026, 4, 3), dt.date(2026, 4, 26))
+    # the days dbt rebuilt are the request days the run's partitions hold
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA raw")
+    con.execute("CREATE TABLE raw.usage_requests (dt DATE, requested_at TIMESTAMP)")
+    con.execute(
+        "INSERT INTO raw.usage_requests VALUES ('2026-04-05', '2026-04-04 10:00'), "
+        "('2026-04-06', '2026-03-01 10:00'), ('2026-04-24', '2026-04-24 23:00'), "
+        "('2026-04-24', '2026-04-24 08:00')"
+    )
+    assert ranged.event_days(con) == [dt.date(2026, 3, 1), dt.date(2026, 4, 24)]
+    assert scope_from_tags({}).event_days(con) is None
     assert scope_from_tags({"dagster/partition": "2026-04-07"}) == Scope(
         dt.date(2026, 4, 7), dt.date(2026, 4, 7)
     )

@@ -444,12 +444,24 @@ ORDER BY 1, 2
 """
 
 
+EMAIL_IDENTITIES = """
+CREATE OR REPLACE TABLE intermediate.int_employees__email_identities AS
+SELECT lower(trim(work_email)) AS email_normalized,
+       CASE WHEN count(DISTINCT employee_id) = 1 THEN min(employee_id) END AS employee_id,
+       count(DISTINCT employee_id) > 1 AS is_ambiguous,
+       string_agg(DISTINCT employee_id, ', ' ORDER BY employee_id) AS claimant_employee_ids,
+       min(snapshot_date) AS first_snapshot_date, max(snapshot_date) AS last_snapshot_date
+FROM raw.roster_snapshots GROUP BY 1
+"""
+
+
 def build_marts(con: duckdb.DuckDBPyConnection, raw: Raw, scenario: Scenario) -> None:
     for schema in ("intermediate", "marts", "restricted"):
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     for table, columns in MART_DDL.items():
         con.execute(f"CREATE OR REPLACE TABLE {table} ({columns})")
     con.execute(DEDUPLICATED_DEPLOYMENTS)
+    con.execute(EMAIL_IDENTITIES)
     requests = DEDUPED_REQUESTS if scenario.dedupe_requests else "SELECT * FROM raw.usage_requests"
     con.execute(TOKEN_USAGE.format(requests=requests))
     _insert(con, "marts.fct_normalized_deployments", raw.changes)

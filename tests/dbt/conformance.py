@@ -191,4 +191,73 @@ def compare_all(con, expected_dir: str | Path) -> dict[str, list[str]]:
     return results
 
 
-__all__ = ["compare_all", "compare_table"]
+def differing_tables(
+    a_path: str | Path,
+    b_path: str | Path,
+    schemas: tuple[str, ...],
+    exclude: tuple[str, ...] = (),
+) -> list[str]:
+    """Tables of `schemas` that differ between two DuckDB files (or exist in only
+    one), one line each; an empty list means both hold the same rows.
+
+    `exclude` names tables (schema.table) left out, such as a run log.
+    Parallel float sums may differ in the last bits between two builds, so
+    doubles are compared on 12 significant digits, everything else exactly.
+    """
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{a_path}' as a (read_only)")
+        con.execute(f"attach '{b_path}' as b (read_only)")
+        listed = ", ".join(f"'{s}'" for s in schemas)
+        tables = {
+            db: {
+                row
+                for row in con.execute(
+                    "select schema_name || '.' || table_name from duckdb_tables() "
+                    f"where database_name = ? and schema_name in ({listed})",
+                    [db],
+                ).fetchall()
+                if row[0] not in exclude
+            }
+            for db in ("a", "b")
+        }
+        differing = [
+            f"{name}: only in {db}"
+            for db, other in (("a", "b"), ("b", "a"))
+            for (name,) in sorted(tables[db] - tables[other])
+        ]
+        if not tables["a"]:
+            differing.append("no tables at all")
+        for (name,) in sorted(tables["a"] & tables["b"]):
+            schema, table = name.split(".")
+            columns = con.execute(
+                "select column_name, data_type from duckdb_columns()"
+                " where database_name = 'a' and schema_name = ? and table_name = ?"
+                " order by column_index",
+                [schema, table],
+            ).fetchall()
+            select_list = ", ".join(
+                f"printf('%.12g', \"{column}\")"
+                if data_type in ("DOUBLE", "FLOAT")
+                else f'"{column}"'
+                for column, data_type in columns
+            )
+            only_a, only_b = (
+                con.execute(
+                    f"select count(*) from (select {select_list} from {x}.{name}"
+                    f" except all select {select_list} from {y}.{name})"
+                ).fetchall()[0][0]
+                for x, y in (("a", "b"), ("b", "a"))
+            )
+            if only_a or only_b:
+                differing.append(
+                    f"{name}: {only_a} rows only in {a_path}, {only_b} only in {b_path}"
+                )
+        return differing
+    finally:
+        con.close()
+
+
+__all__ = ["compare_all", "compare_table", "differing_tables"]

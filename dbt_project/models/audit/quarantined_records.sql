@@ -1,5 +1,11 @@
 -- Grain: one row per rejected line, or per rejected whole file (line_number
--- null). Straight from the extraction's rejects table.
+-- null). The extraction's rejects, with personal data taken out (landing
+-- contract, Identity): this table is published, raw.quarantined_records in
+-- the WORK database keeps the text as read for data engineers.
+--   roster line: raw_text keeps only the employee_id; detail only the name
+--                of the field at fault (a value could be a salary or a name)
+--   other lines: every email address in raw_text and detail becomes a
+--                stable keyed pseudonym (macros/pseudonymize_emails.sql)
 
 with
 
@@ -7,15 +13,38 @@ quarantined as (
 
     select * from {{ ref('stg_landing__quarantined_records') }}
 
+),
+
+pseudonym_key as (
+
+    -- one row, written by the extraction (orchestration/extract/store.py)
+    select max(pseudonym_key) as pseudonym_key
+    from {{ source('landing', 'pseudonym_key') }}
+
+),
+
+redacted as (
+
+    select
+        quarantined.source,
+        quarantined.source_file,
+        quarantined.line_number,
+        quarantined.reason,
+        case
+            when quarantined.source = 'roster'
+                then {{ pseudonymize_emails("'employee_id=' || quarantined.record_key", 'pseudonym_key.pseudonym_key') }}
+            else {{ pseudonymize_emails('quarantined.raw_text', 'pseudonym_key.pseudonym_key') }}
+        end as raw_text,
+        quarantined.landing_date,
+        case
+            when quarantined.source = 'roster' and quarantined.line_number is not null
+                then nullif(regexp_extract(quarantined.detail, '^([a-z_]+)(:| is )', 1), '')
+            else {{ pseudonymize_emails('quarantined.detail', 'pseudonym_key.pseudonym_key') }}
+        end as detail,
+        quarantined.line_number is null as is_whole_file
+    from quarantined
+    cross join pseudonym_key
+
 )
 
-select
-    source,
-    source_file,
-    line_number,
-    reason,
-    raw_text,
-    landing_date,
-    detail,
-    line_number is null as is_whole_file
-from quarantined
+select * from redacted

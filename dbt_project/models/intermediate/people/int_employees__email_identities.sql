@@ -1,6 +1,11 @@
 -- Identity resolution: every email an employee ever had in any snapshot maps
 -- to that employee, so usage under an old email after an email change (and
 -- before it) still lands on the same employee_id.
+--
+-- An email the roster gives to two or more employee_ids (in any snapshots)
+-- is ambiguous: it maps to nobody (employee_id null), so events with it are
+-- unattributed rather than silently moved to one of the claimants, and the
+-- blocking check emails_belong_to_one_employee names the employee ids.
 
 with
 
@@ -29,24 +34,25 @@ per_employee as (
 
 ),
 
-ranked as (
+per_email as (
 
-    -- the contract says an email is never reused; if it ever is, the employee
-    -- who held it last keeps it so the mapping stays a function
     select
-        *,
-        row_number() over (
-            partition by email_normalized
-            order by last_snapshot_date desc, employee_id asc
-        ) as holder_rank
+        email_normalized,
+        count(*) as claimants,
+        min(employee_id) as any_employee_id,
+        {{ dbt.listagg('employee_id', "', '", 'order by employee_id') }} as claimant_employee_ids,
+        min(first_snapshot_date) as first_snapshot_date,
+        max(last_snapshot_date) as last_snapshot_date
     from per_employee
+    group by email_normalized
 
 )
 
 select
     email_normalized,
-    employee_id,
+    case when claimants = 1 then any_employee_id end as employee_id,
+    claimants > 1 as is_ambiguous,
+    claimant_employee_ids,
     first_snapshot_date,
     last_snapshot_date
-from ranked
-where holder_rank = 1
+from per_email

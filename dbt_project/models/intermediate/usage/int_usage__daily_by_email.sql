@@ -1,21 +1,23 @@
 {#
     The only model that reads request-level usage (about 1M rows a day at
-    scale). It runs one day per batch: dbt filters the staging view to the
-    batch's requested_at range (its event_time), and the batch replaces its
-    usage_date rows (delete + insert). Everything downstream is rebuilt from
-    this small daily grain, so roster and price corrections apply to all
+    scale). Incremental by usage day: each run deletes and re-inserts exactly
+    the days queued in raw.usage_days_to_rebuild (the request days of every
+    row a partition load removed or added), so a correction or a withdrawal
+    reaches every day it touched, and one event 40 days late costs one extra
+    day, not 40. The first run (or --full-refresh) builds every day. A
+    post-hook empties the queue in the same transaction as the insert, so a
+    failed run leaves it for the next one. Everything downstream is rebuilt
+    from this small daily grain, so roster and price corrections apply to all
     history without re-reading requests.
 #}
+-- depends_on: {{ source('gateway', 'usage_days_to_rebuild') }}
 {{
     config(
         materialized='incremental',
-        incremental_strategy='microbatch',
-        event_time='usage_date',
-        batch_size='day',
-        begin=var('aiw_usage_begin', '2026-01-01'),
-        lookback=3,
-        concurrent_batches=false,
-        on_schema_change='append_new_columns'
+        incremental_strategy='append',
+        on_schema_change='append_new_columns',
+        pre_hook="{{ delete_days_to_rebuild(this, source('gateway', 'usage_days_to_rebuild')) }}",
+        post_hook="delete from {{ source('gateway', 'usage_days_to_rebuild') }}"
     )
 }}
 
@@ -24,6 +26,9 @@ with
 requests as (
 
     select * from {{ ref('stg_gateway__usage_requests') }}
+    {% if is_incremental() -%}
+        where {{ requested_on_days_to_rebuild(source('gateway', 'usage_days_to_rebuild')) }}
+    {%- endif %}
 
 ),
 
@@ -47,8 +52,8 @@ ranked_copies as (
 
     -- the same request_id seen again counts once; where copies differ the copy
     -- in the last file in path order wins (then the last line of that file).
-    -- Copies of a request keep its timestamp, so all of them fall in this
-    -- batch's day and deduplicating inside the batch is exact.
+    -- Copies of a request keep its timestamp, so all of them fall on the same
+    -- day and deduplicating among the rebuilt days is exact.
     select
         *,
         row_number() over (

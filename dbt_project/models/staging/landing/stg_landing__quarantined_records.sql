@@ -15,7 +15,8 @@ renamed as (
         line_number,
         reason,
         detail,
-        raw_text
+        raw_text,
+        record_key
 
     from source
 

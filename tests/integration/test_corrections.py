@@ -1,0 +1,137 @@
+"""Corrections and withdrawals (landing contract, "Corrections and withdrawals"):
+the work of a run follows the distinct event days its deliveries touch, and
+after a file or a whole dt= folder is corrected or removed and the pipeline
+runs again, every BI table equals a fresh run over the landing zone as it now
+stands. Each test runs `aiw run` in-process on a copy of the conformance case
+plus the one thing it is about.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import duckdb
+import pytest
+
+from orchestration.cli import main
+from orchestration.settings import work_path_for
+from tests.conftest import CONFORMANCE
+from tests.dbt.conformance import differing_tables
+from tests.landing_builder import usage_record, write_usage
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("corrections")]
+
+BI_SCHEMAS = ("marts", "restricted", "audit")
+# the run log of the checks differs between any two runs by design
+RUN_LOG = ("audit.check_results",)
+
+
+def _landing(tmp_path):
+    landing = tmp_path / "landing"
+    shutil.copytree(CONFORMANCE / "landing", landing)
+    return landing
+
+
+def _run(landing, warehouse, *bounds: str) -> int:
+    args = ["run", "--landing", str(landing), "--warehouse", str(warehouse)]
+    if bounds:
+        args += ["--start", bounds[0], "--end", bounds[1]]
+    return main(args)
+
+
+def _query(database, sql: str, params=None) -> list[tuple]:
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def _assert_equals_fresh_run(landing, corrected, tmp_path) -> None:
+    fresh = tmp_path / "fresh" / "warehouse.duckdb"
+    fresh.parent.mkdir()
+    assert _run(landing, fresh) == 0
+    differing = differing_tables(corrected, fresh, BI_SCHEMAS, exclude=RUN_LOG)
+    assert not differing, "\n".join(differing)
+
+
+def test_a_late_event_costs_its_own_day_not_the_span(tmp_path):
+    landing = _landing(tmp_path)
+    warehouse = tmp_path / "warehouse.duckdb"
+    assert _run(landing, warehouse) == 0
+    # Mark one day in the middle of the span: a run that rebuilds it (as a
+    # window from the oldest to the newest event would) erases the mark.
+    work = work_path_for(warehouse)
+    con = duckdb.connect(str(work))
+    marked = con.execute(
+        "update intermediate.int_usage__daily_by_email set requests = requests + 1000 "
+        "where usage_date = date '2026-04-10'"
+    ).fetchall()[0][0]
+    con.close()
+    assert marked > 0
+    # one request 40 days late, delivered with the last partition
+    write_usage(
+        landing,
+        "2026-04-24",
+        "gw-retry.jsonl.gz",
+        [usage_record("req-late-40", "2026-03-15T09:00:00Z", user_email="amara@maps-ads.example")],
+    )
+    assert _run(landing, warehouse, "2026-04-24", "2026-04-24") == 0
+
+    rebuilt = dict(
+        _query(
+            work,
+            "select usage_date, sum(requests) from intermediate.int_usage__daily_by_email "
+            "where usage_date in (date '2026-03-15', date '2026-04-10') group by 1",
+        )
+    )
+    assert rebuilt[dt.date(2026, 3, 15)] == 1  # the late day was built
+    assert rebuilt[dt.date(2026, 4, 10)] >= 1000  # the days between were not touched
+    assert _query(work, "select count(*) from raw.usage_days_to_rebuild") == [(0,)]
+
+
+def test_a_deleted_file_withdraws_its_rows(tmp_path):
+    landing = _landing(tmp_path)
+    warehouse = tmp_path / "warehouse.duckdb"
+    late = write_usage(
+        landing,
+        "2026-04-18",
+        "gw-late.jsonl.gz",
+        [usage_record("req-0401", "2026-04-01T09:00:00Z", user_email="amara@maps-ads.example")],
+    )
+    assert _run(landing, warehouse) == 0
+    day_rows = (
+        "select count(*) from marts.fct_token_usage_daily where usage_date = date '2026-04-01'"
+    )
+    assert _query(warehouse, day_rows) == [(1,)]
+
+    late.unlink()  # the dt=2026-04-18 folder stays, now empty
+    assert _run(landing, warehouse, "2026-04-18", "2026-04-18") == 0
+    assert _query(warehouse, day_rows) == [(0,)]
+    _assert_equals_fresh_run(landing, warehouse, tmp_path)
+
+
+def test_a_removed_partition_folder_is_withdrawn_by_a_run_over_the_landing_zone(tmp_path, capsys):
+    landing = _landing(tmp_path)
+    warehouse = tmp_path / "warehouse.duckdb"
+    assert _run(landing, warehouse) == 0
+    last_day = "select count(*) from marts.fct_ai_cost_daily where cost_date = date '2026-04-24'"
+    assert _query(warehouse, last_day)[0][0] > 0
+    for source in ("usage", "deploys"):
+        shutil.rmtree(landing / source / "dt=2026-04-24")
+    capsys.readouterr()
+
+    # a run bounded elsewhere leaves the partition alone, and says so
+    assert _run(landing, warehouse, "2026-04-20", "2026-04-21") == 0
+    printed = capsys.readouterr().out
+    assert "not withdrawn, outside --start/--end (dt= folder gone): 2026-04-24" in printed
+    assert _query(warehouse, last_day)[0][0] > 0
+
+    # a run over the landing zone as it stands withdraws it
+    assert _run(landing, warehouse) == 0
+    printed = capsys.readouterr().out
+    assert "Delivery days 2026-04-06 .. 2026-04-24" in printed
+    assert "withdrawn (dt= folder gone): 2026-04-24" in printed
+    assert _query(warehouse, last_day) == [(0,)]
+    _assert_equals_fresh_run(landing, warehouse, tmp_path)
