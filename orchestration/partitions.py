@@ -35,8 +35,8 @@ def loaded_partitions(con) -> set[dt.date]:
     if not exists:
         return set()
     rows = con.execute(
-        "SELECT DISTINCT dt FROM raw.landing_files "
-        "WHERE dt IS NOT NULL AND source IN ('usage', 'deploys')"
+        "SELECT DISTINCT dt FROM raw.landing_files WHERE dt IS NOT NULL "
+        "AND source IN ('usage', 'deploys') AND file_status IN ('loaded', 'quarantined')"
     ).fetchall()
     return {day for (day,) in rows}
 

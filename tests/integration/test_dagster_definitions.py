@@ -43,6 +43,9 @@ def test_asset_keys_and_groups_come_from_dbt_metadata(defs):
     # dbt sources resolve to the extraction assets, so lineage runs landing → BI.
     staging = graph.get(dg.AssetKey(["staging", "stg_gateway__usage_requests"]))
     assert dg.AssetKey(["raw", "usage_requests"]) in staging.parent_keys
+    # the usage model reads its days from the queue the extraction fills
+    usage = graph.get(dg.AssetKey(["intermediate", "int_usage__daily_by_email"]))
+    assert dg.AssetKey(["raw", "usage_days_to_rebuild"]) in usage.parent_keys
     publish = graph.get(dg.AssetKey(["publish", "serving_warehouse"]))
     assert dg.AssetKey(["marts", "team_weekly_metrics"]) in publish.parent_keys
     assert not any(k.path[0] in ("staging", "intermediate", "raw") for k in publish.parent_keys)
@@ -64,6 +67,8 @@ def test_quality_checks_hang_on_the_assets_they_guard(defs):
     assert by_name["tokens_unattributed_share"] == ["marts/fct_token_usage_daily"]
     assert by_name["teams_with_deployments_have_developers"] == ["marts/team_weekly_metrics"]
     assert by_name["landing_files_balanced"] == ["raw/landing_files"]
+    assert by_name["emails_belong_to_one_employee"] == ["marts/fct_token_usage_daily"]
+    assert blocking["emails_belong_to_one_employee"] is True
     assert blocking["deployments_reconcile_with_raw"] is True
     assert blocking["deployments_per_developer_week_over_week"] is False
     # dbt data tests are asset checks too.

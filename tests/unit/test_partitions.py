@@ -17,9 +17,12 @@ def test_loaded_partitions_are_the_delivery_days_with_files():
     con = duckdb.connect()
     assert loaded_partitions(con) == set()  # a new WORK database
     con.execute("CREATE SCHEMA raw")
-    con.execute("CREATE TABLE raw.landing_files (source VARCHAR, dt DATE)")
+    con.execute("CREATE TABLE raw.landing_files (source VARCHAR, dt DATE, file_status VARCHAR)")
     con.execute(
-        "INSERT INTO raw.landing_files VALUES ('usage', '2026-04-10'), ('usage', '2026-04-10'), "
-        "('deploys', '2026-04-12'), ('roster', NULL), ('reference', NULL)"
+        "INSERT INTO raw.landing_files VALUES ('usage', '2026-04-10', 'loaded'), "
+        "('usage', '2026-04-10', 'quarantined'), ('deploys', '2026-04-12', 'quarantined'), "
+        "('roster', NULL, 'loaded'), ('reference', NULL, 'loaded'), "
+        # a file no run reads was never loaded
+        "('usage', '2026-04-11', 'ignored')"
     )
     assert loaded_partitions(con) == {D(2026, 4, 10), D(2026, 4, 12)}

@@ -18,7 +18,7 @@ quarantined as (
 pseudonym_key as (
 
     -- one row, written by the extraction (orchestration/extract/store.py)
-    select max(pseudonym_key) as pseudonym_key
+    select max(pseudonym_key) as key_text
     from {{ source('landing', 'pseudonym_key') }}
 
 ),
@@ -32,14 +32,14 @@ redacted as (
         quarantined.reason,
         case
             when quarantined.source = 'roster'
-                then {{ pseudonymize_emails("'employee_id=' || quarantined.record_key", 'pseudonym_key.pseudonym_key') }}
-            else {{ pseudonymize_emails('quarantined.raw_text', 'pseudonym_key.pseudonym_key') }}
+                then {{ pseudonymize_emails("'employee_id=' || quarantined.record_key", 'pseudonym_key.key_text') }}
+            else {{ pseudonymize_emails('quarantined.raw_text', 'pseudonym_key.key_text') }}
         end as raw_text,
         quarantined.landing_date,
         case
             when quarantined.source = 'roster' and quarantined.line_number is not null
                 then nullif(regexp_extract(quarantined.detail, '^([a-z_]+)(:| is )', 1), '')
-            else {{ pseudonymize_emails('quarantined.detail', 'pseudonym_key.pseudonym_key') }}
+            else {{ pseudonymize_emails('quarantined.detail', 'pseudonym_key.key_text') }}
         end as detail,
         quarantined.line_number is null as is_whole_file
     from quarantined
