@@ -29,7 +29,7 @@ from data_quality.checks import (
 from data_quality.config import DQConfig
 from data_quality.core import jsonable
 from orchestration.resources import WarehouseResource
-from tests.data_quality.work_db import EMAIL_IDENTITIES, Scenario, build_work_db, rebuild_weekly
+from tests.data_quality.work_db import Scenario, build_work_db, rebuild_weekly
 
 DEFAULTS = DQConfig()
 SENSITIVE_WOW = DQConfig(wow_min_weekly_deployments=1)
@@ -152,11 +152,11 @@ CASES = {
     ),
     "email_given_to_two_employees": (
         Scenario(),
+        # a later snapshot gave e1's email to a new hire, as dbt records it
         _sql(
-            # a later snapshot gives e1's email (other case, spaces) to a new hire
-            "INSERT INTO raw.roster_snapshots (snapshot_date, employee_id, work_email) "
-            "VALUES (DATE '2026-03-09', 'e7', ' E1@Example.com ')",
-            EMAIL_IDENTITIES,
+            "UPDATE intermediate.int_employees__email_identities SET employee_id = NULL, "
+            "is_ambiguous = true, claimant_employee_ids = 'e1, e7' "
+            "WHERE email_normalized = 'e1@example.com'"
         ),
         DEFAULTS,
         {"emails_belong_to_one_employee": (1, 0, (_first("shared_by", "employee_ids"), "e1, e7"))},

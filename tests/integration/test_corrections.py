@@ -23,8 +23,15 @@ from tests.landing_builder import usage_record, write_usage
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("corrections")]
 
 BI_SCHEMAS = ("marts", "restricted", "audit")
-# the run log of the checks differs between any two runs by design
-RUN_LOG = ("audit.check_results",)
+# the checks' run log and the publication stamp differ between any two runs
+RUN_LOG = ("audit.check_results", "audit.publication")
+
+
+@pytest.fixture(autouse=True)
+def _one_pseudonym_key(monkeypatch):
+    # the corrected warehouse and the fresh one must pseudonymise alike; each
+    # WORK database would otherwise generate its own key
+    monkeypatch.setenv("AIW_PSEUDONYM_KEY", "corrections-test-key")
 
 
 def _landing(tmp_path):
