@@ -52,13 +52,12 @@ def test_day_by_day_incremental_equals_full_build(full_build, tmp_path):
                 extract.load_partition(con, landing, source, day)
         # the days the run must rebuild: the distinct request days of the rows
         # the partition delivered (a first load removes none), never a span
-        queued = {d for (d,) in con.execute("select usage_date from raw.usage_days_to_rebuild")}
-        delivered = {
-            d
-            for (d,) in con.execute(
+        queued = set(con.execute("select usage_date from raw.usage_days_to_rebuild").fetchall())
+        delivered = set(
+            con.execute(
                 "select cast(requested_at as date) from raw.usage_requests where dt = ?", [day]
-            )
-        }
+            ).fetchall()
+        )
         assert queued == delivered, day
         con.close()
         result = run_dbt(["run"], tmp_path, db)
