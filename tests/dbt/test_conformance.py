@@ -18,8 +18,17 @@ extract = pytest.importorskip("orchestration.extract")
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dbt_conformance")]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_pseudonym_key():
+    # two WORK databases generate two keys; the incremental and the full build
+    # must pseudonymise the quarantine alike to be compared
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AIW_PSEUDONYM_KEY", "conformance-test-key")
+        yield
+
+
 @pytest.fixture(scope="module")
-def full_build(tmp_path_factory):
+def full_build(tmp_path_factory, one_pseudonym_key):
     work = tmp_path_factory.mktemp("conformance_full")
     db = work / "work.duckdb"
     con = duckdb.connect(str(db))
