@@ -26,7 +26,6 @@ extract = pytest.importorskip("orchestration.extract")
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dbt_signal_invariance")]
 
-EVENT_WINDOW = ["--event-time-start", "2026-03-30", "--event-time-end", "2026-04-27"]
 HEAVIER = "goran@maps-ads.example"  # p107, Geo
 SPLITTER, SPLIT_CHANGE, SPLIT_DEPLOYMENT = "p106", "K5", "x8"  # one 10 + 1 line change
 USAGE_COUNTS = (
@@ -66,7 +65,7 @@ def _build(work: Path, landing: Path) -> Path:
     con = duckdb.connect(str(db))
     extract.extract_all(con, str(landing))
     con.close()
-    result = run_dbt(["build", *EVENT_WINDOW], work, db)
+    result = run_dbt(["build"], work, db)
     assert result.success, "\n".join(failures(result))
     return db
 
