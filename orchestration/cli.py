@@ -107,7 +107,6 @@ def _days(days) -> str:
 
 
 def _print_outcome(outcome, serving: Path, verbose: bool = False) -> None:
-
     print(f"Delivery days {outcome.first_day} .. {outcome.last_day}")
     if outcome.withdrawn:
         print(f"  withdrawn (dt= folder gone): {_days(outcome.withdrawn)}")
