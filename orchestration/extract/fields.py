@@ -22,6 +22,7 @@ REASONS = (
     "invalid_timestamp",
     "timestamp_before_partitions",
     "timestamp_after_delivery",
+    "inconsistent_value",
 )
 
 # Counts above this are `out_of_range`: the sum of a day's valid counts then
@@ -58,6 +59,9 @@ class Field:
     # Timestamps after the delivery date (+1 day) of their file are rejected.
     check_delivery: bool = False
     column: str | None = None  # raw column name when it differs from `name`
+    # Name of the field this one is a part of: when any part of a whole is
+    # present, the parts (absent = 0) must add up to it, else `inconsistent_value`.
+    part_of: str | None = None
     extra: dict = field(default_factory=dict)
 
     @property
@@ -240,6 +244,30 @@ def _rules(
                     f"{_quote(f'{f.name} is more than one day after the delivery date: ')} || {c.text}",
                 )
             )
+    rules += _consistency_rules(cells)
+    return rules
+
+
+def _consistency_rules(cells: list[tuple[Field, _Cell]]) -> list[tuple[str, str, str]]:
+    """`inconsistent_value` when present parts do not add up to their whole
+    (e.g. Anthropic's 5-minute + 1-hour cache-write split)."""
+    by_name = {f.name: (f, c) for f, c in cells}
+    wholes = dict.fromkeys(f.part_of for f, _ in cells if f.part_of)
+    rules = []
+    for whole in wholes:
+        total_field, total_cell = by_name[whole]
+        parts = [(f, c) for f, c in cells if f.part_of == whole]
+        any_present = " OR ".join(f"NOT {c.absent}" for _, c in parts)
+        total = " + ".join(f"coalesce({_typed(c, f)}, 0)" for f, c in parts)
+        names = " + ".join(f.name for f, _ in parts)
+        rules.append(
+            (
+                f"(({any_present}) AND {total} <> {_typed(total_cell, total_field)})",
+                "inconsistent_value",
+                f"{_quote(f'{names} does not equal {whole}: ')} || ({total}) "
+                f"|| ' <> ' || {total_cell.text}",
+            )
+        )
     return rules
 
 
@@ -362,8 +390,10 @@ def validation_select(
     if source_kind == "json":
         clean = [_json_clean(i, f, c, partitions_start) for i, (f, c) in enumerate(cells)]
         if all(clean):
+            consistent = [f"NOT {condition}" for condition, *_ in _consistency_rules(cells)]
             first_broken = (
-                f"WHEN _is_object AND {' AND '.join(clean)} THEN NULL\n    " + first_broken
+                f"WHEN _is_object AND {' AND '.join(clean + consistent)} THEN NULL\n    "
+                + first_broken
             )
     reasons = ", ".join(_quote(reason) for _, reason, _ in rules)
     details = "\n    ".join(

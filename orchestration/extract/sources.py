@@ -51,6 +51,21 @@ USAGE = Source(
         ),
         Field("cache_read_input_tokens", COUNT, json_path="$.usage.cache_read_input_tokens"),
         Field("latency_ms", "int", required=False, minimum=0),
+        # Anthropic's optional split of cache writes into 5-minute and 1-hour writes
+        Field(
+            "ephemeral_5m_input_tokens",
+            COUNT,
+            required=False,
+            json_path="$.usage.cache_creation.ephemeral_5m_input_tokens",
+            part_of="cache_creation_input_tokens",
+        ),
+        Field(
+            "ephemeral_1h_input_tokens",
+            COUNT,
+            required=False,
+            json_path="$.usage.cache_creation.ephemeral_1h_input_tokens",
+            part_of="cache_creation_input_tokens",
+        ),
     ),
 )
 
@@ -121,7 +136,11 @@ PRICE_BOOK = Source(
     partitioned=False,
     fields=(
         Field("model"),
-        Field("token_type", "enum", allowed=("input", "output", "cache_write", "cache_read")),
+        Field(
+            "token_type",
+            "enum",
+            allowed=("input", "output", "cache_write", "cache_write_1h", "cache_read"),
+        ),
         Field("usd_per_mtok", "decimal", minimum=0),
         Field("effective_from", "date"),
         Field("effective_to", "date", required=False),

@@ -85,6 +85,7 @@ billable as (
         case when status = 'success' then input_tokens else 0 end as input_tokens,
         case when status = 'success' then output_tokens else 0 end as output_tokens,
         case when status = 'success' then cache_write_tokens else 0 end as cache_write_tokens,
+        case when status = 'success' then cache_write_1h_tokens else 0 end as cache_write_1h_tokens,
         case when status = 'success' then cache_read_tokens else 0 end as cache_read_tokens
     from deduplicated
 
@@ -97,7 +98,10 @@ flagged as (
         input_tokens > 0 as has_input_tokens,
         output_tokens > 0 as has_output_tokens,
         cache_write_tokens > 0 as has_cache_write_tokens,
-        cache_read_tokens > 0 as has_cache_read_tokens
+        cache_read_tokens > 0 as has_cache_read_tokens,
+        -- 5-minute and 1-hour writes have their own prices
+        cache_write_tokens - cache_write_1h_tokens > 0 as has_cache_write_5m_tokens,
+        cache_write_1h_tokens > 0 as has_cache_write_1h_tokens
     from billable
 
 ),
@@ -131,7 +135,12 @@ aggregated as (
         cast(
             sum(input_tokens + output_tokens + cache_write_tokens + cache_read_tokens)
             as {{ dbt.type_bigint() }}
-        ) as total_tokens
+        ) as total_tokens,
+        -- added with the 1-hour cache-write split: kept last so an existing
+        -- table gains them as appended columns
+        has_cache_write_5m_tokens,
+        has_cache_write_1h_tokens,
+        cast(sum(cache_write_1h_tokens) as {{ dbt.type_bigint() }}) as cache_write_1h_tokens
     from flagged
     group by
         usage_date,
@@ -142,7 +151,9 @@ aggregated as (
         has_input_tokens,
         has_output_tokens,
         has_cache_write_tokens,
-        has_cache_read_tokens
+        has_cache_read_tokens,
+        has_cache_write_5m_tokens,
+        has_cache_write_1h_tokens
 
 )
 

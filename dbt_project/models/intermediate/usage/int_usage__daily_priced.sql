@@ -5,13 +5,42 @@
 --                that applies on usage_date
 --   list cost:   Σ tokens × usd_per_mtok / 1e6 with the prices in force on
 --                usage_date, × 0.5 for the batch tier; null (unpriced) when a
---                token type with a non-zero count has no price that day
+--                token type with a non-zero count has no price that day.
+--                Cache writes are 5-minute (cache_write) and 1-hour
+--                (cache_write_1h) writes: a 1-hour write with no 1-hour price
+--                is unpriced, never priced at the 5-minute rate
+--   provenance:  price_book_version identifies the price rows applied to the
+--                model on that day, so a re-priced day shows a new version
 
 with
 
 daily_usage as (
 
-    select * from {{ ref('int_usage__daily_by_email') }}
+    -- rows built before the 1-hour split existed carry null split columns:
+    -- they held 5-minute writes only
+    select
+        usage_date,
+        user_email_normalized,
+        model,
+        client,
+        service_tier,
+        has_input_tokens,
+        has_output_tokens,
+        has_cache_write_tokens,
+        has_cache_read_tokens,
+        requests,
+        success_requests,
+        error_requests,
+        agent_requests,
+        input_tokens,
+        output_tokens,
+        cache_write_tokens,
+        cache_read_tokens,
+        total_tokens,
+        coalesce(has_cache_write_5m_tokens, has_cache_write_tokens) as has_cache_write_5m_tokens,
+        coalesce(has_cache_write_1h_tokens, false) as has_cache_write_1h_tokens,
+        coalesce(cache_write_1h_tokens, 0) as cache_write_1h_tokens
+    from {{ ref('int_usage__daily_by_email') }}
 
 ),
 
@@ -57,6 +86,7 @@ prices_in_force as (
         model_days.model,
         prices.token_type,
         prices.usd_per_mtok,
+        prices.effective_from,
         row_number() over (
             partition by model_days.usage_date, model_days.model, prices.token_type
             order by prices.effective_from desc
@@ -77,7 +107,17 @@ daily_prices as (
         max(case when token_type = 'input' then usd_per_mtok end) as input_usd_per_mtok,
         max(case when token_type = 'output' then usd_per_mtok end) as output_usd_per_mtok,
         max(case when token_type = 'cache_write' then usd_per_mtok end) as cache_write_usd_per_mtok,
-        max(case when token_type = 'cache_read' then usd_per_mtok end) as cache_read_usd_per_mtok
+        max(case when token_type = 'cache_write_1h' then usd_per_mtok end)
+            as cache_write_1h_usd_per_mtok,
+        max(case when token_type = 'cache_read' then usd_per_mtok end) as cache_read_usd_per_mtok,
+        max(effective_from) as prices_effective_from,
+        -- the rows applied, as text: any correction to one of them (price or
+        -- dates) gives the day a new version
+        {{ dbt.hash(dbt.listagg(
+            "token_type || '=' || cast(usd_per_mtok as " ~ dbt.type_string() ~ ") || '@' || cast(effective_from as " ~ dbt.type_string() ~ ")",
+            "';'",
+            "order by token_type"
+        )) }} as price_book_version
     from prices_in_force
     where price_rank = 1
     group by usage_date, model
@@ -122,11 +162,15 @@ priced as (
         daily_prices.input_usd_per_mtok,
         daily_prices.output_usd_per_mtok,
         daily_prices.cache_write_usd_per_mtok,
+        daily_prices.cache_write_1h_usd_per_mtok,
         daily_prices.cache_read_usd_per_mtok,
+        daily_prices.prices_effective_from,
+        daily_prices.price_book_version,
         coalesce(
             (attributed.has_input_tokens and daily_prices.input_usd_per_mtok is null)
             or (attributed.has_output_tokens and daily_prices.output_usd_per_mtok is null)
-            or (attributed.has_cache_write_tokens and daily_prices.cache_write_usd_per_mtok is null)
+            or (attributed.has_cache_write_5m_tokens and daily_prices.cache_write_usd_per_mtok is null)
+            or (attributed.has_cache_write_1h_tokens and daily_prices.cache_write_1h_usd_per_mtok is null)
             or (attributed.has_cache_read_tokens and daily_prices.cache_read_usd_per_mtok is null),
             false
         ) as is_unpriced,
@@ -161,6 +205,11 @@ select
     cache_write_tokens,
     cache_read_tokens,
     total_tokens,
+    has_cache_write_5m_tokens,
+    has_cache_write_1h_tokens,
+    cache_write_1h_tokens,
+    prices_effective_from,
+    price_book_version,
     is_unpriced,
     case
         when not is_unpriced
@@ -169,7 +218,16 @@ select
                     -- a token type with no tokens adds nothing, priced or not
                     case when has_input_tokens then input_tokens * input_usd_per_mtok else 0 end
                     + case when has_output_tokens then output_tokens * output_usd_per_mtok else 0 end
-                    + case when has_cache_write_tokens then cache_write_tokens * cache_write_usd_per_mtok else 0 end
+                    + case
+                        when has_cache_write_5m_tokens
+                            then (cache_write_tokens - cache_write_1h_tokens) * cache_write_usd_per_mtok
+                        else 0
+                    end
+                    + case
+                        when has_cache_write_1h_tokens
+                            then cache_write_1h_tokens * cache_write_1h_usd_per_mtok
+                        else 0
+                    end
                     + case when has_cache_read_tokens then cache_read_tokens * cache_read_usd_per_mtok else 0 end
                 ) / 1000000.0 * tier_factor
                 as {{ type_double() }}

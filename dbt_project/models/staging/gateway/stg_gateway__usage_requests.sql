@@ -23,7 +23,10 @@ renamed as (
         status,
         input_tokens,
         output_tokens,
+        -- cache writes are 5-minute and 1-hour writes together; the split is
+        -- optional and, when absent, every write is a 5-minute write
         cache_creation_input_tokens as cache_write_tokens,
+        coalesce(ephemeral_1h_input_tokens, 0) as cache_write_1h_tokens,
         cache_read_input_tokens as cache_read_tokens,
         latency_ms,
         dt as landing_date,
