@@ -13,6 +13,7 @@ from orchestration.extract import (
     USAGE,
     LoadResult,
     load_partition,
+    load_provider_costs,
     load_reference,
     load_roster,
     record_ignored_files,
@@ -132,7 +133,34 @@ contracts = _reference_asset(
 )
 
 
-_EXTRACTED = [usage_requests, deploy_records, roster_snapshots, price_book, contracts]
+
+
+@dg.asset(
+    key=["raw", "provider_cost_results"],
+    group_name=GROUP,
+    kinds={"duckdb", "python"},
+    description=(
+        "Provider cost reports (Anthropic Admin API cost_report pages), one row per "
+        "bucket result; amounts in cents as DECIMAL."
+    ),
+)
+def provider_cost_results(
+    landing: LandingResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    zone = landing.zone()
+    zone.check_readable()
+    with warehouse.connect() as con:
+        return _materialization([load_provider_costs(con, zone)])
+
+
+_EXTRACTED = [
+    usage_requests,
+    deploy_records,
+    roster_snapshots,
+    price_book,
+    contracts,
+    provider_cost_results,
+]
 
 
 @dg.multi_asset(
@@ -236,5 +264,6 @@ extraction_assets = [
     roster_snapshots,
     price_book,
     contracts,
+    provider_cost_results,
     landing_audit,
 ]

@@ -14,6 +14,7 @@ from orchestration.extract.loader import (
     load_usage_partition,
     record_ignored_files,
 )
+from orchestration.extract.provider_costs import load_provider_costs
 from orchestration.extract.sources import CONTRACTS, DEPLOYS, PRICE_BOOK, ROSTER, USAGE
 from orchestration.extract.store import ensure_raw_schema
 from orchestration.landing import LandingZone
@@ -30,6 +31,7 @@ __all__ = [
     "extract_all",
     "load_deploys_partition",
     "load_partition",
+    "load_provider_costs",
     "load_reference",
     "load_roster",
     "load_usage_partition",
@@ -43,6 +45,7 @@ def extract_all(con: duckdb.DuckDBPyConnection, landing_root: str) -> list[LoadR
     landing.check_readable()
     results = [load_roster(con, landing)]
     results += [load_reference(con, landing, source) for source in (PRICE_BOOK, CONTRACTS)]
+    results.append(load_provider_costs(con, landing))
     for source in (USAGE, DEPLOYS):
         results += [
             load_partition(con, landing, source, day) for day in landing.partitions(source.name)

@@ -45,6 +45,41 @@ USAGE_DAYS_TO_REBUILD = "usage_days_to_rebuild"
 # The key of the keyed hash that pseudonymises emails in the serving file.
 PSEUDONYM_KEY_ENV = "AIW_PSEUDONYM_KEY"
 
+# Provider cost reports (orchestration.extract.provider_costs). Created with
+# the other raw tables so dbt can build before any report was delivered.
+COST_TABLE = "provider_cost_results"
+AMOUNT_TYPE = "DECIMAL(38, 12)"  # cents, exact
+# The grouping fields that, with the bucket, identify a result.
+KEY_FIELDS = (
+    "workspace_id",
+    "description",
+    "cost_type",
+    "context_window",
+    "model",
+    "service_tier",
+    "token_type",
+    "inference_geo",
+)
+COST_COLUMNS = (
+    ("provider", "VARCHAR"),
+    ("source_file", "VARCHAR"),
+    ("result_ordinal", "BIGINT"),
+    ("bucket_starting_at", "TIMESTAMP"),
+    ("bucket_ending_at", "TIMESTAMP"),
+    *((name, "VARCHAR") for name in KEY_FIELDS),
+    ("currency", "VARCHAR"),
+    ("amount_cents", AMOUNT_TYPE),
+)
+# Every bucket of a page, results or not: a day the report covers with no
+# token spend is invoiced at zero, a day it does not cover is not invoiced.
+BUCKETS_TABLE = "provider_cost_buckets"
+BUCKET_COLUMNS = (
+    ("provider", "VARCHAR"),
+    ("source_file", "VARCHAR"),
+    ("bucket_starting_at", "TIMESTAMP"),
+    ("bucket_ending_at", "TIMESTAMP"),
+)
+
 
 def _create(con: duckdb.DuckDBPyConnection, table: str, columns) -> None:
     body = ", ".join(f"{name} {sql_type}" for name, sql_type in columns)
@@ -67,6 +102,8 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     for source in ALL_SOURCES:
         _create(con, source.table, source.raw_columns)
+    _create(con, COST_TABLE, COST_COLUMNS)
+    _create(con, BUCKETS_TABLE, BUCKET_COLUMNS)
     _create(con, "quarantined_records", QUARANTINE_COLUMNS)
     _create(con, "landing_files", LANDING_FILE_COLUMNS)
     _create(con, USAGE_DAYS_TO_REBUILD, (("usage_date", "DATE"),))

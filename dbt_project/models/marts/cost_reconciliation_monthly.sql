@@ -1,0 +1,99 @@
+{{ config(materialized='view') }}
+-- cost_reconciliation_daily rolled up to month × provider × model. A month is
+-- complete when the provider's report covers every one of its days; a
+-- complete, fully priced month outside tolerance blocks publishing (the
+-- blocking check reads blocks_publish), a day outside is a warning.
+
+with
+
+daily as (
+
+    select * from {{ ref('cost_reconciliation_daily') }}
+
+),
+
+covered_days as (
+
+    select * from {{ ref('stg_provider_costs__covered_days') }}
+
+),
+
+coverage as (
+
+    select
+        provider,
+        {{ dbt.date_trunc('month', 'cost_date') }} as month,
+        count(*) as covered_days
+    from covered_days
+    group by provider, {{ dbt.date_trunc('month', 'cost_date') }}
+
+),
+
+monthly as (
+
+    select
+        {{ dbt.date_trunc('month', 'cost_date') }} as month,
+        provider,
+        model,
+        {{ sum_double('estimated_cost_usd') }} as estimated_cost_usd,
+        sum(invoiced_cost_usd) as invoiced_cost_usd,
+        {{ dbt.bool_or('is_unpriced') }} as is_unpriced,
+        sum(case when within_tolerance = false then 1 else 0 end) as days_outside_tolerance
+    from daily
+    group by {{ dbt.date_trunc('month', 'cost_date') }}, provider, model
+
+),
+
+judged as (
+
+    select
+        monthly.*,
+        cast(monthly.invoiced_cost_usd as {{ type_double() }}) - monthly.estimated_cost_usd
+            as difference_usd,
+        coalesce(coverage.covered_days, 0) = {{ dbt.datediff(
+            'monthly.month', dbt.dateadd('month', 1, 'monthly.month'), 'day'
+        ) }} as is_complete_month
+    from monthly
+    left join coverage
+        on
+            monthly.provider = coverage.provider
+            and monthly.month = coverage.month
+
+),
+
+compared as (
+
+    select
+        *,
+        case
+            when invoiced_cost_usd <> 0
+                then difference_usd / cast(invoiced_cost_usd as {{ type_double() }})
+        end as relative_difference,
+        case
+            when invoiced_cost_usd is null then null
+            when invoiced_cost_usd = 0 then estimated_cost_usd = 0
+            else
+                abs(difference_usd / cast(invoiced_cost_usd as {{ type_double() }}))
+                <= {{ var('aiw_reconciliation_tolerance') }}
+        end as within_tolerance
+    from judged
+
+)
+
+select
+    cast(month as date) as month,
+    provider,
+    model,
+    cast(estimated_cost_usd as {{ type_double() }}) as estimated_cost_usd,
+    cast(invoiced_cost_usd as decimal(38, 14)) as invoiced_cost_usd,
+    difference_usd,
+    relative_difference,
+    is_unpriced,
+    within_tolerance,
+    is_complete_month,
+    cast(days_outside_tolerance as {{ dbt.type_bigint() }}) as days_outside_tolerance,
+    -- an unpriced estimate is incomplete by construction: it is flagged, and
+    -- its days warn, but it cannot prove the price book wrong
+    coalesce(is_complete_month and not within_tolerance and not is_unpriced, false)
+        as blocks_publish
+from compared
