@@ -27,7 +27,15 @@ from dagster._core.storage.tags import (
     PARTITION_NAME_TAG,
 )
 
-from data_quality import attribution, dedupe, denominators, deployments, freshness, sources
+from data_quality import (
+    attribution,
+    dedupe,
+    denominators,
+    deployments,
+    freshness,
+    reconciliation,
+    sources,
+)
 from data_quality.audit import record
 from data_quality.config import DQConfig
 from data_quality.core import CheckSpec, Connection, Outcome, Scope, fmt, jsonable, plain
@@ -37,6 +45,7 @@ from orchestration.resources import WarehouseResource
 FACT_DEPLOYMENTS = ("marts", "fct_normalized_deployments")
 FACT_USAGE = ("marts", "fct_token_usage_daily")
 WEEKLY = ("marts", "team_weekly_metrics")
+RECONCILIATION = ("marts", "cost_reconciliation_daily")
 
 SPECS: tuple[CheckSpec, ...] = (
     CheckSpec(
@@ -159,6 +168,21 @@ SPECS: tuple[CheckSpec, ...] = (
         "Every deploy partition with delivered files has rows in raw.deploy_records.",
         "WARN",
         sources.deploy_partitions_have_rows,
+    ),
+    CheckSpec(
+        "cost_reconciliation_months_within_tolerance",
+        RECONCILIATION,
+        "Every complete, fully priced month of the provider's cost report is within "
+        "aiw_reconciliation_tolerance of the estimate (cost_reconciliation_monthly.blocks_publish).",
+        "ERROR",
+        reconciliation.complete_months_within_tolerance,
+    ),
+    CheckSpec(
+        "cost_reconciliation_days_within_tolerance",
+        RECONCILIATION,
+        "Each invoiced day × model is within aiw_reconciliation_tolerance of the estimate.",
+        "WARN",
+        reconciliation.days_within_tolerance,
     ),
     CheckSpec(
         "landing_files_balanced",
