@@ -135,22 +135,32 @@ contracts = _reference_asset(
 
 
 
-@dg.asset(
-    key=["raw", "provider_cost_results"],
-    group_name=GROUP,
-    kinds={"duckdb", "python"},
-    description=(
-        "Provider cost reports (Anthropic Admin API cost_report pages), one row per "
-        "bucket result; amounts in cents as DECIMAL."
-    ),
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            ["raw", "provider_cost_results"],
+            group_name=GROUP,
+            kinds={"duckdb", "python"},
+            description=(
+                "Provider cost reports (Anthropic Admin API cost_report pages), one row per "
+                "bucket result; amounts in cents as DECIMAL."
+            ),
+        ),
+        dg.AssetSpec(
+            ["raw", "provider_cost_buckets"],
+            group_name=GROUP,
+            kinds={"duckdb"},
+            description="Every daily bucket of the loaded cost-report pages (the days they cover).",
+        ),
+    ],
 )
-def provider_cost_results(
-    landing: LandingResource, warehouse: WarehouseResource
-) -> dg.MaterializeResult:
+def provider_cost_results(landing: LandingResource, warehouse: WarehouseResource):
     zone = landing.zone()
     zone.check_readable()
     with warehouse.connect() as con:
-        return _materialization([load_provider_costs(con, zone)])
+        result = _materialization([load_provider_costs(con, zone)])
+    yield dg.MaterializeResult(asset_key=["raw", "provider_cost_results"], metadata=result.metadata)
+    yield dg.MaterializeResult(asset_key=["raw", "provider_cost_buckets"])
 
 
 _EXTRACTED = [

@@ -17,8 +17,9 @@ from orchestration.generator import settings as cfg
 from orchestration.generator.deploys import DeploySimulator
 from orchestration.generator.gaming import truth as gaming_truth
 from orchestration.generator.plan import TrapPlan, plan_traps
+from orchestration.generator.provider_costs import write_cost_report
 from orchestration.generator.population import Population, build_population
-from orchestration.generator.reference import write_reference
+from orchestration.generator.reference import price_book_rows, write_reference
 from orchestration.generator.roster import write_snapshot
 from orchestration.generator.storage import TRUTH_FILE, Landing
 from orchestration.generator.usage_day import UsageDayReport, UsageRun, generate_usage_day, set_up
@@ -121,6 +122,9 @@ def generate_landing(
         "bad_rate": bad_rate,
     }
     truth = _truth(args, period, population, plan, reference, usage, deploys, snapshots)
+    truth["provider_costs"] = write_cost_report(
+        landing, seed, period, price_book_rows(period), usage.invoice_tokens
+    )
     landing.write(TRUTH_FILE, (json.dumps(truth, indent=2) + "\n").encode())
     return truth
 
@@ -186,8 +190,10 @@ class _UsageTotals:
         self.quarantined = Counter()
         self.truncated_files: list[str] = []
         self.redelivered_files: list[dict] = []
+        self.invoice_tokens: dict[int, dict] = {}
 
     def add(self, report: UsageDayReport) -> None:
+        self.invoice_tokens[report.day] = report.invoice_tokens
         for name in self.COUNTS + self.EXPECTED:
             self.counts[name] += getattr(report, name)
         self.quarantined.update(report.quarantined)

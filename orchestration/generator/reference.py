@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from orchestration.generator import settings as cfg
+from orchestration.generator.provider_costs import one_hour_price_rows
 from orchestration.generator.storage import Landing
 from orchestration.generator.workdays import Period
 
@@ -27,7 +28,7 @@ def price_book_rows(period: Period) -> list[tuple[str, str, str, str, str]]:
                 )
             else:
                 rows.append((model, token_type, f"{price:.2f}", opens, ""))
-    return rows
+    return rows + one_hour_price_rows(rows)
 
 
 def contract_rows(period: Period) -> list[tuple[str, str, str, str, str]]:

@@ -16,6 +16,7 @@ import polars as pl
 
 from orchestration.generator import settings as cfg
 from orchestration.generator.plan import UsageDayPlan
+from orchestration.generator.provider_costs import invoice_tokens
 from orchestration.generator.population import Population
 from orchestration.generator.randomness import USAGE, USAGE_TRAPS, stream
 from orchestration.generator.storage import Landing, gzip_bytes, truncate_gzip
@@ -89,6 +90,8 @@ class UsageDayReport:
     success_requests: int = 0
     error_requests: int = 0
     billable_tokens: int = 0
+    # what the vendor bills for the day: {(model, tier): [token sums by type]}
+    invoice_tokens: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -391,3 +394,6 @@ class _Day:
         corrected = conflicting & (pool.status[originals] == SUCCESS)
         correction = copies.tokens[corrected].sum() - pool.tokens[originals[corrected]].sum()
         r.billable_tokens = int(pool.tokens[success].sum() + correction)
+        billed_tokens = pool.tokens.copy()
+        billed_tokens[originals[conflicting]] = copies.tokens[conflicting]
+        r.invoice_tokens = invoice_tokens(pool, success, billed_tokens)

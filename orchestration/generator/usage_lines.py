@@ -14,6 +14,7 @@ import numpy as np
 import polars as pl
 
 from orchestration.generator import settings as cfg
+from orchestration.generator.provider_costs import one_hour_tokens
 from orchestration.generator.usage_records import NULL, Records
 
 _SHARD_OFFSET_MS = np.array([offset * 60_000 for offset, _ in cfg.SHARD_TIME_FORMATS])
@@ -55,6 +56,7 @@ def render_clean_lines(records: Records, day: dt.date, email_table: pl.Series) -
         return memoryview(b"")
     local_ms = records.ms + _SHARD_OFFSET_MS[records.shard]
     stamps = np.datetime64(day, "ms") + local_ms.astype("timedelta64[ms]")
+    one_hour = one_hour_tokens(records.client, records.seq, records.tokens[:, 2])
     raw = pl.DataFrame(
         {
             "seq": records.seq,
@@ -69,7 +71,16 @@ def render_clean_lines(records: Records, day: dt.date, email_table: pl.Series) -
             "status": _STATUSES.gather(records.status),
             **{key: records.tokens[:, i] for i, key in enumerate(USAGE_KEYS)},
             "latency": records.latency,
+            "split": np.isin(records.client, cfg.AGENT_CLIENTS),
+            "ephemeral_5m_input_tokens": records.tokens[:, 2] - one_hour,
+            "ephemeral_1h_input_tokens": one_hour,
         }
+    )
+    # agent clients report Anthropic's 5-minute / 1-hour split of cache writes
+    cache_creation = (
+        pl.when(pl.col("split"))
+        .then(pl.struct("ephemeral_5m_input_tokens", "ephemeral_1h_input_tokens"))
+        .alias("cache_creation")
     )
     lines = raw.select(
         pl.concat_str(pl.lit(request_id_prefix(day)), pl.col("seq").cast(pl.String).str.zfill(8)).alias("request_id"),
@@ -81,7 +92,7 @@ def render_clean_lines(records: Records, day: dt.date, email_table: pl.Series) -
         "model",
         "service_tier",
         "status",
-        pl.struct(*USAGE_KEYS).alias("usage"),
+        pl.struct(*USAGE_KEYS, cache_creation).alias("usage"),
         _nullable("latency").alias("latency_ms"),
     )  # fmt: skip
     buffer = io.BytesIO()

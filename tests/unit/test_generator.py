@@ -22,6 +22,7 @@ import pytest
 from orchestration.generator import generate_landing
 from orchestration.generator.deploys import DEPLOY_HEADER
 from orchestration.generator.roster import ROSTER_HEADER
+from orchestration.generator.usage_lines import USAGE_KEYS
 
 USAGE_KEYS = (
     "input_tokens",
@@ -396,7 +397,7 @@ def test_expected_usage_totals_after_deduplication(sample):
     success = [r for r in records if r["status"] == "success"]
     expected = sample.truth["usage"]["expected"]
     assert len(success) == expected["success_requests"]
-    assert sum(sum(r["usage"].values()) for r in success) == expected["billable_tokens"]
+    assert sum(_billable(r) for r in success) == expected["billable_tokens"]
 
 
 def test_deploy_quarantine_and_duplicates_match_truth(sample):
@@ -506,7 +507,7 @@ def developer_signals(landing: Landing):
         owner = email_owner.get(r["user_email"].strip().lower())
         day = (parse_time(r["timestamp"]).date() - first).days
         if owner and r["status"] == "success" and 0 <= day < n_days:
-            tokens[index[owner], day] += sum(r["usage"].values())
+            tokens[index[owner], day] += _billable(r)
     shipped = np.zeros_like(tokens)
     for change in delivered_changes(landing).values():
         owner = email_owner.get(change["author"])
@@ -624,3 +625,8 @@ def test_replaces_its_own_output_but_refuses_foreign_folders(tmp_path):
     with pytest.raises(ValueError):
         small_run(foreign)
     assert (foreign / "keep.txt").read_text() == "mine"
+
+
+def _billable(record: dict) -> int:
+    """The four token counts (usage.cache_creation splits one of them)."""
+    return sum(record["usage"][key] for key in USAGE_KEYS)
