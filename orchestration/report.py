@@ -69,6 +69,42 @@ ORDER BY c.org_name, c.cohort_rank
 """
 
 
+# Estimated vs invoiced for the latest month the provider's report covers in
+# full (marts.cost_reconciliation_monthly decides what is complete and within
+# tolerance).
+RECONCILIATION_SQL = """
+WITH complete AS (
+    SELECT * FROM marts.cost_reconciliation_monthly
+    WHERE is_complete_month
+      AND month = (SELECT max(month) FROM marts.cost_reconciliation_monthly WHERE is_complete_month)
+)
+SELECT any_value(month), string_agg(DISTINCT provider, ', ' ORDER BY provider),
+       CAST(sum(estimated_cost_usd) AS DOUBLE), CAST(sum(invoiced_cost_usd) AS DOUBLE),
+       count(*) FILTER (WHERE NOT within_tolerance), count(*), bool_or(is_unpriced)
+FROM complete HAVING count(*) > 0
+"""
+
+
+def _reconciliation(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
+    """The headline row comparing the estimate with the bill, when there is one."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'marts' "
+        "AND table_name = 'cost_reconciliation_monthly'"
+    ).fetchone()[0]
+    row = con.execute(RECONCILIATION_SQL).fetchone() if exists else None
+    if row is None:
+        return None
+    month, providers, estimated, invoiced, outside, models, unpriced = row
+    gap = "n/a" if not invoiced else f"{(invoiced - estimated) / invoiced:+.2%}"
+    note = f"{outside} of {models} models outside tolerance" if outside else "within tolerance"
+    if unpriced:
+        note += "; some usage unpriced"
+    return (
+        f"Estimated vs invoiced ({providers}, {month:%Y-%m})",
+        f"{_money(estimated)} vs {_money(invoiced)} ({gap}; {note})",
+    )
+
+
 def _money(value) -> str:
     return "n/a" if value is None else f"${value:,.2f}"
 
@@ -105,7 +141,7 @@ def headline_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     target_met = adoption is not None and adoption >= ADOPTION_TARGET
     this_week = f"week of {week}{', provisional' if provisional else ''}"
     period = f"whole period {first_day} .. {last_day}"
-    return [
+    rows = [
         (
             f"AI adoption ({this_week})",
             f"{_number(100 * adoption if adoption is not None else None, 1)} % of {developers} "
@@ -129,6 +165,10 @@ def headline_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
             f"{splitters_now} / {splitters_ever} (who: {SUSPECTS_TABLE})",
         ),
     ]
+    reconciliation = _reconciliation(con)
+    if reconciliation:
+        rows.append(reconciliation)
+    return rows
 
 
 def headline(serving_path: Path) -> str:
