@@ -46,7 +46,8 @@ def _judge(rows: pd.DataFrame, flag: str, what: str, total: int) -> Outcome:
         passed=all_passed(verdicts),
         observed=len(bad),
         threshold=0,
-        summary=f"{len(bad)} of {total} {what} outside tolerance" + (f": {listed}" if listed else ""),
+        summary=f"{len(bad)} of {total} {what} outside tolerance"
+        + (f": {listed}" if listed else ""),
         figures={"outside": records(bad)},
         verdicts=tuple(verdicts.values()),
     )

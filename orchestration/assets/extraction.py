@@ -133,8 +133,6 @@ contracts = _reference_asset(
 )
 
 
-
-
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(

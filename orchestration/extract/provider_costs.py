@@ -54,6 +54,7 @@ SUFFIXES = (".json", ".json.gz")
 # would have to be rounded, so such an amount is rejected instead.
 _AMOUNT = re.compile(r"^-?[0-9]{1,26}(\.[0-9]{1,12})?$")
 
+
 class _PageFault(Exception):
     def __init__(self, reason: str, detail: str) -> None:
         super().__init__(detail)
@@ -95,7 +96,9 @@ def _result_row(result, where: str) -> tuple:
     if currency is None:
         raise _PageFault("missing_field", f"{where}.currency is missing")
     if currency != "USD":
-        raise _PageFault("invalid_value", f"{where}.currency: only USD is reported, got {currency!r}")
+        raise _PageFault(
+            "invalid_value", f"{where}.currency: only USD is reported, got {currency!r}"
+        )
     keys = {name: _optional_text(result, name, where) for name in KEY_FIELDS}
     if keys["cost_type"] is None:
         # Without grouping by description, token costs cannot be told apart

@@ -17,8 +17,8 @@ from orchestration.generator import settings as cfg
 from orchestration.generator.deploys import DeploySimulator
 from orchestration.generator.gaming import truth as gaming_truth
 from orchestration.generator.plan import TrapPlan, plan_traps
-from orchestration.generator.provider_costs import write_cost_report
 from orchestration.generator.population import Population, build_population
+from orchestration.generator.provider_costs import write_cost_report
 from orchestration.generator.reference import price_book_rows, write_reference
 from orchestration.generator.roster import write_snapshot
 from orchestration.generator.storage import TRUTH_FILE, Landing

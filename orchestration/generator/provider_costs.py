@@ -251,9 +251,7 @@ def _redeliver_one_day(landing: Landing, days, results, months) -> dict | None:
         return None
     day = spent[0]
     first = f"{FOLDER}/cost_report_{year:04d}-{month:02d}.json"
-    doubled = [
-        {**r, "amount": f"{(Decimal(r['amount']) * 2).normalize():f}"} for r in results[day]
-    ]
+    doubled = [{**r, "amount": f"{(Decimal(r['amount']) * 2).normalize():f}"} for r in results[day]]
     month_days = [d for d in days if (d.year, d.month) == (year, month)]
     _write_page(
         landing,

@@ -16,8 +16,8 @@ import polars as pl
 
 from orchestration.generator import settings as cfg
 from orchestration.generator.plan import UsageDayPlan
-from orchestration.generator.provider_costs import invoice_tokens
 from orchestration.generator.population import Population
+from orchestration.generator.provider_costs import invoice_tokens
 from orchestration.generator.randomness import USAGE, USAGE_TRAPS, stream
 from orchestration.generator.storage import Landing, gzip_bytes, truncate_gzip
 from orchestration.generator.usage_lines import (

@@ -32,7 +32,9 @@ def split(total, five=None, one=None, **extra):
 def test_a_split_that_does_not_add_up_is_inconsistent_value_and_good_splits_load(con, tmp_path):
     lines = [
         usage_record("no-split", usage=split(300) | {"cache_creation": None}),
-        usage_record("absent", usage={k: v for k, v in split(300).items() if k != "cache_creation"}),
+        usage_record(
+            "absent", usage={k: v for k, v in split(300).items() if k != "cache_creation"}
+        ),
         usage_record("adds-up", usage=split(1500, 500, 1000)),
         usage_record("only-1h", usage=split(700, one=700)),
         usage_record("short", usage=split(100, 50, 40)),

@@ -50,9 +50,7 @@ def test_a_page_loads_every_result_exactly_and_every_bucket(con, tmp_path):
         (dt.datetime(2026, 4, 1), "tokens", "claude-sonnet-4-5", Decimal("123.456789012345")),
         (dt.datetime(2026, 4, 1), "web_search", None, Decimal("50")),
     ]
-    assert con.execute(
-        "SELECT count(*) FROM raw.provider_cost_buckets"
-    ).fetchone() == (2,)
+    assert con.execute("SELECT count(*) FROM raw.provider_cost_buckets").fetchone() == (2,)
     assert (result.lines_read, result.rows_loaded, result.rows_quarantined) == (2, 2, 0)
 
 
@@ -93,12 +91,12 @@ def test_a_page_with_a_bad_result_is_quarantined_whole_and_others_load(
     if where:
         assert quarantined[0][4].startswith(where)
     # nothing of the bad page is kept; the good page is
-    assert con.execute(
-        "SELECT DISTINCT source_file FROM raw.provider_cost_results"
-    ).fetchall() == [("reference/provider_costs/anthropic/2026-04-b.json",)]
-    assert con.execute(
-        "SELECT DISTINCT source_file FROM raw.provider_cost_buckets"
-    ).fetchall() == [("reference/provider_costs/anthropic/2026-04-b.json",)]
+    assert con.execute("SELECT DISTINCT source_file FROM raw.provider_cost_results").fetchall() == [
+        ("reference/provider_costs/anthropic/2026-04-b.json",)
+    ]
+    assert con.execute("SELECT DISTINCT source_file FROM raw.provider_cost_buckets").fetchall() == [
+        ("reference/provider_costs/anthropic/2026-04-b.json",)
+    ]
     assert [f.file_status for f in result.files] == ["quarantined", "loaded"]
     assert all(f.balanced for f in result.files)
 
@@ -110,7 +108,9 @@ def test_reloading_replaces_what_the_pages_loaded(con, tmp_path):
     )
     load(con, root)
     page.unlink()
-    write_page(root, "2026-04-v2.json", [bucket(APRIL_1, [token_result("m", "output_tokens", "2")])])
+    write_page(
+        root, "2026-04-v2.json", [bucket(APRIL_1, [token_result("m", "output_tokens", "2")])]
+    )
     load(con, root)
     assert con.execute(
         "SELECT source_file, amount_cents FROM raw.provider_cost_results"

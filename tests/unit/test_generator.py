@@ -22,7 +22,6 @@ import pytest
 from orchestration.generator import generate_landing
 from orchestration.generator.deploys import DEPLOY_HEADER
 from orchestration.generator.roster import ROSTER_HEADER
-from orchestration.generator.usage_lines import USAGE_KEYS
 
 USAGE_KEYS = (
     "input_tokens",

@@ -105,7 +105,9 @@ def recomputed_cells(landing: Landing) -> dict[tuple[str, str], Decimal]:
             if price is None:
                 price = Decimal(VENDOR_ONLY_PRICES[record["model"]][kind])
             cost += count * price / 10**6
-        cells[(day.isoformat(), record["model"])] += cost / 2 if record["service_tier"] == "batch" else cost
+        cells[(day.isoformat(), record["model"])] += (
+            cost / 2 if record["service_tier"] == "batch" else cost
+        )
     return cells
 
 

@@ -22,17 +22,17 @@ coverage as (
 
     select
         provider,
-        {{ dbt.date_trunc('month', 'cost_date') }} as month,
+        {{ month_start('cost_date') }} as month,  -- noqa: RF04
         count(*) as covered_days
     from covered_days
-    group by provider, {{ dbt.date_trunc('month', 'cost_date') }}
+    group by provider, {{ month_start('cost_date') }}
 
 ),
 
 monthly as (
 
     select
-        {{ dbt.date_trunc('month', 'cost_date') }} as month,
+        {{ month_start('cost_date') }} as month,  -- noqa: RF04
         provider,
         model,
         {{ sum_double('estimated_cost_usd') }} as estimated_cost_usd,
@@ -40,7 +40,7 @@ monthly as (
         {{ dbt.bool_or('is_unpriced') }} as is_unpriced,
         sum(case when within_tolerance = false then 1 else 0 end) as days_outside_tolerance
     from daily
-    group by {{ dbt.date_trunc('month', 'cost_date') }}, provider, model
+    group by {{ month_start('cost_date') }}, provider, model
 
 ),
 
@@ -50,9 +50,8 @@ judged as (
         monthly.*,
         cast(monthly.invoiced_cost_usd as {{ type_double() }}) - monthly.estimated_cost_usd
             as difference_usd,
-        coalesce(coverage.covered_days, 0) = {{ dbt.datediff(
-            'monthly.month', dbt.dateadd('month', 1, 'monthly.month'), 'day'
-        ) }} as is_complete_month
+        coalesce(coverage.covered_days, 0) = {{ days_in_month('monthly.month') }}
+            as is_complete_month
     from monthly
     left join coverage
         on
@@ -81,7 +80,7 @@ compared as (
 )
 
 select
-    cast(month as date) as month,
+    month,
     provider,
     model,
     cast(estimated_cost_usd as {{ type_double() }}) as estimated_cost_usd,

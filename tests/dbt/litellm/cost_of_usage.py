@@ -15,8 +15,8 @@ from importlib.metadata import version
 
 os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"  # no download of the public map
 
-import litellm  # noqa: E402
-from litellm.llms.anthropic.chat.transformation import AnthropicConfig  # noqa: E402
+import litellm
+from litellm.llms.anthropic.chat.transformation import AnthropicConfig
 
 MAP_KEYS = {
     "input": "input_cost_per_token",
@@ -28,7 +28,8 @@ MAP_KEYS = {
 
 
 def main(path: str) -> None:
-    case = json.load(open(path))
+    with open(path) as handle:
+        case = json.load(handle)
     # Our price book has no long-context tier: drop LiteLLM's own entries so
     # the map holds exactly the prices registered here.
     for model in case["prices"]:
