@@ -123,7 +123,7 @@ def generate_landing(
     }
     truth = _truth(args, period, population, plan, reference, usage, deploys, snapshots)
     truth["provider_costs"] = write_cost_report(
-        landing, seed, period, price_book_rows(period), usage.invoice_tokens
+        landing, seed, period, price_book_rows(period), usage.invoice_tokens, bad_rate > 0
     )
     landing.write(TRUTH_FILE, (json.dumps(truth, indent=2) + "\n").encode())
     return truth

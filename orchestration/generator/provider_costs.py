@@ -174,11 +174,12 @@ def _plant(seed: int, cells: dict) -> dict[tuple[dt.date, str], Decimal]:
 
 
 def write_cost_report(
-    landing: Landing, seed: int, period: Period, price_rows, daily_tokens: dict
+    landing: Landing, seed: int, period: Period, price_rows, daily_tokens: dict, traps: bool
 ) -> dict:
     """Write the monthly pages; return the truth about them.
 
-    `daily_tokens`: {day index: invoice_tokens(...) of that event day}.
+    `daily_tokens`: {day index: invoice_tokens(...) of that event day}. With
+    `traps` off (bad_rate 0) nothing is planted and no page is re-delivered.
     """
     results: dict[dt.date, list[dict]] = defaultdict(list)
     cells: dict[tuple[dt.date, str], Decimal] = defaultdict(Decimal)
@@ -192,7 +193,7 @@ def write_cost_report(
                     cents = _cents(count, prices[(model, TOKEN_TYPES[kind])], tier)
                     results[day].append(_result(model, tier, kind, cents))
                     cells[(day, model)] += cents
-    planted = _plant(seed, cells)
+    planted = _plant(seed, cells) if traps else {}
     for (day, model), factor in planted.items():
         # the vendor's error sits on the cell's largest line
         lines = [r for r in results[day] if r["model"] == model]
@@ -212,7 +213,7 @@ def write_cost_report(
         path = f"{FOLDER}/cost_report_{year:04d}-{month:02d}.json"
         pages.append(path)
         _write_page(landing, path, buckets)
-    redelivered = _redeliver_one_day(landing, days, results, months)
+    redelivered = _redeliver_one_day(landing, days, results, months) if traps else None
     return {
         "pages": pages,
         "redelivered": redelivered,

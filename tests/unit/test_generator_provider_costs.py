@@ -137,3 +137,13 @@ def test_a_corrected_page_follows_the_wrong_one_in_path_order(landing):
         return sum(Decimal(r["amount"]) for r in bucket["results"] if r["cost_type"] == "tokens")
 
     assert day_total(redelivered["first"]) == 2 * day_total(redelivered["corrected"])
+
+
+def test_without_traps_the_report_bills_exactly_the_requests(tmp_path):
+    out = tmp_path / "landing"
+    generate_landing(out=str(out), employees=30, start=START, days=10, seed=2,
+                     requests_per_dev_day=4.0, bad_rate=0.0, progress=False)  # fmt: skip
+    clean = Landing(out)
+    truth = clean.truth["provider_costs"]
+    assert truth["planted_discrepancies"] == [] and truth["redelivered"] is None
+    assert invoiced_cells(clean) == recomputed_cells(clean)
