@@ -24,6 +24,7 @@ BI_TABLES = (
     "marts.ai_cohort_weekly",
     "restricted.developer_signals_daily",
     "audit.quarantined_records",
+    "marts.cost_reconciliation_daily",
 )
 START = dt.date(2026, 3, 2)
 DAYS = 9
@@ -126,3 +127,26 @@ def test_planted_tokenmaxxers_are_flagged(generated):
         <= suspects
         <= tokenmaxxers | set(truth["planted"]["subtle_tokenmaxxer_above_ids"])
     )
+
+
+def test_planted_cost_report_discrepancies_are_the_cells_outside_tolerance(generated):
+    _, truth, full = generated
+    report = truth["provider_costs"]
+    planted = {(p["date"], p["model"]) for p in report["planted_discrepancies"]}
+    assert planted
+    con = duckdb.connect(str(full), read_only=True)
+    try:
+        outside = con.execute(
+            "SELECT CAST(cost_date AS VARCHAR), model FROM marts.cost_reconciliation_daily "
+            "WHERE NOT within_tolerance AND NOT is_unpriced"
+        ).fetchall()
+        # the page first sent at double amounts was replaced by its correction
+        corrected = con.execute(
+            "SELECT bool_and(within_tolerance OR is_unpriced) FROM marts.cost_reconciliation_daily "
+            "WHERE cost_date = CAST(? AS DATE)",
+            [report["redelivered"]["date"]],
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert set(outside) == planted
+    assert corrected
