@@ -29,6 +29,10 @@ REFERENCE_FILES = {
     "contracts": "reference/contracts.csv",
 }
 LANDING_SOURCES = (*PARTITIONED_SOURCES, "roster", "reference")
+# Provider cost reports: reference/provider_costs/<provider>/<any>.json[.gz]
+PROVIDER_COSTS_FOLDER = "reference/provider_costs"
+COST_REPORT_PROVIDERS = ("anthropic",)
+COST_REPORT_SUFFIXES = (".json", ".json.gz")
 
 
 class LandingZoneError(Exception):
@@ -158,7 +162,17 @@ class LandingZone:
         }
         read.update(self.files("roster"))
         read.update(path for path in REFERENCE_FILES.values() if self.exists(path))
+        read.update(page for _, page in self.cost_report_pages())
         return read
+
+    def cost_report_pages(self) -> list[tuple[str, str]]:
+        """(provider, relative path) of every provider cost-report page, in path order."""
+        return [
+            (provider, relative)
+            for provider in COST_REPORT_PROVIDERS
+            for relative in self.files(f"{PROVIDER_COSTS_FOLDER}/{provider}")
+            if relative.endswith(COST_REPORT_SUFFIXES)
+        ]
 
     def ignored_files(self) -> list[IgnoredFile]:
         """Every file below the root that no run reads, with its reason, in path order."""

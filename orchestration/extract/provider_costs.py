@@ -41,14 +41,11 @@ from orchestration.extract.store import (
     KEY_FIELDS,
     ensure_raw_schema,
 )
-from orchestration.landing import LandingZone
+from orchestration.landing import PROVIDER_COSTS_FOLDER, LandingZone
 
 SOURCE = "reference"  # the quarantine's source value for reference data
 TABLE = COST_TABLE
 COLUMNS = COST_COLUMNS
-PROVIDERS = ("anthropic",)
-FOLDER = "reference/provider_costs"
-SUFFIXES = (".json", ".json.gz")
 
 # Cents with up to 12 decimal places fit DECIMAL(38, 12) exactly; more places
 # would have to be rounded, so such an amount is rejected instead.
@@ -194,10 +191,6 @@ def ensure_provider_cost_table(con: duckdb.DuckDBPyConnection) -> None:
     ensure_raw_schema(con)
 
 
-def page_files(landing: LandingZone, provider: str) -> list[str]:
-    return [p for p in landing.files(f"{FOLDER}/{provider}") if p.endswith(SUFFIXES)]
-
-
 def load_provider_costs(con: duckdb.DuckDBPyConnection, landing: LandingZone) -> LoadResult:
     """Replace raw.provider_cost_results from the cost-report pages present."""
     ensure_provider_cost_table(con)
@@ -213,11 +206,12 @@ def load_provider_costs(con: duckdb.DuckDBPyConnection, landing: LandingZone) ->
         for relative in known:
             _forget_file(con, TABLE, relative, SOURCE)
         con.execute(f"DELETE FROM raw.{BUCKETS_TABLE}")
-        for provider in PROVIDERS:
-            for relative in page_files(landing, provider):
-                result.files.append(_load_page(con, landing, provider, relative))
+        for provider, relative in landing.cost_report_pages():
+            result.files.append(_load_page(con, landing, provider, relative))
         if not result.files:
-            result.notes.append(f"no cost-report pages under {FOLDER}/: nothing to reconcile")
+            result.notes.append(
+                f"no cost-report pages under {PROVIDER_COSTS_FOLDER}/: nothing to reconcile"
+            )
         return result
 
     return _in_transaction(con, work)
