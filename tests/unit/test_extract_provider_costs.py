@@ -116,3 +116,20 @@ def test_reloading_replaces_what_the_pages_loaded(con, tmp_path):
         "SELECT source_file, amount_cents FROM raw.provider_cost_results"
     ).fetchall() == [("reference/provider_costs/anthropic/2026-04-v2.json", Decimal("2"))]
     assert con.execute("SELECT count(*) FROM raw.landing_files").fetchone() == (1,)
+
+
+def test_pages_are_read_and_other_files_there_are_listed_as_ignored(tmp_path):
+    root = tmp_path / "landing"
+    write_page(root, "2026-04.json", [bucket(APRIL_1, [])])
+    (root / "reference/provider_costs/anthropic/notes.txt").write_text("not a page")
+    (root / "reference/provider_costs/openai").mkdir(parents=True)
+    (root / "reference/provider_costs/openai/2026-04.json").write_text("{}")
+    zone = LandingZone(str(root))
+    assert zone.cost_report_pages() == [
+        ("anthropic", "reference/provider_costs/anthropic/2026-04.json")
+    ]
+    ignored = {f.source_file for f in zone.ignored_files()}
+    assert ignored == {
+        "reference/provider_costs/anthropic/notes.txt",
+        "reference/provider_costs/openai/2026-04.json",
+    }
