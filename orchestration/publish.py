@@ -89,24 +89,32 @@ def remove_stale_staging(serving_path: Path) -> list[Path]:
     return removed
 
 
-def _write_publication(con: duckdb.DuckDBPyConnection) -> None:
+def _target_alias(con: duckdb.DuckDBPyConnection) -> str:
+    """The name the staging file is attached under. DuckDB names the WORK
+    database after its file name up to the first dot, so a warehouse called
+    `serving.duckdb` has a WORK database called `serving`: never reuse it."""
+    current = con.execute("SELECT current_database()").fetchone()[0]
+    return "serving" if current != "serving" else "serving_target"
+
+
+def _write_publication(con: duckdb.DuckDBPyConnection, target: str) -> None:
     schema, name = PUBLICATION_TABLE
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS serving.{schema}")
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {target}.{schema}")
     con.execute(
-        f"CREATE TABLE serving.{schema}.{name} AS "
+        f"CREATE TABLE {target}.{schema}.{name} AS "
         "SELECT ?::VARCHAR AS producer, now()::TIMESTAMPTZ AS published_at",
         [PRODUCER],
     )
     con.execute(
-        f"COMMENT ON TABLE serving.{schema}.{name} IS "
+        f"COMMENT ON TABLE {target}.{schema}.{name} IS "
         "'The publish that wrote this serving file (one row).'"
     )
     con.execute(
-        f"COMMENT ON COLUMN serving.{schema}.{name}.producer IS "
+        f"COMMENT ON COLUMN {target}.{schema}.{name}.producer IS "
         "'Always ai-impact-warehouse: aiw run replaces only serving files it wrote.'"
     )
     con.execute(
-        f"COMMENT ON COLUMN serving.{schema}.{name}.published_at IS "
+        f"COMMENT ON COLUMN {target}.{schema}.{name}.published_at IS "
         "'When this version of the serving file was published.'"
     )
 
@@ -119,29 +127,30 @@ def publish(work_path: Path, serving_path: Path) -> PublishResult:
     con = duckdb.connect(str(work_path))
     try:
         relations = published_relations(con)
+        target = _target_alias(con)
         con.execute(
-            f"ATTACH {_quote(str(staging))} AS serving "
+            f"ATTACH {_quote(str(staging))} AS {target} "
             f"(STORAGE_VERSION {_quote(serving_storage_version())})"
         )
         rows = 0
         for schema in sorted({schema for schema, _, _ in relations}):
-            con.execute(f"CREATE SCHEMA serving.{schema}")
+            con.execute(f"CREATE SCHEMA {target}.{schema}")
         for schema, name, comment in relations:
             # Views become tables: the serving file must stand alone.
-            con.execute(f"CREATE TABLE serving.{schema}.{name} AS SELECT * FROM {schema}.{name}")
-            rows += con.execute(f"SELECT count(*) FROM serving.{schema}.{name}").fetchone()[0]
+            con.execute(f"CREATE TABLE {target}.{schema}.{name} AS SELECT * FROM {schema}.{name}")
+            rows += con.execute(f"SELECT count(*) FROM {target}.{schema}.{name}").fetchone()[0]
             if comment:
-                con.execute(f"COMMENT ON TABLE serving.{schema}.{name} IS {_quote(comment)}")
+                con.execute(f"COMMENT ON TABLE {target}.{schema}.{name} IS {_quote(comment)}")
             for column, column_comment in con.execute(
                 "SELECT column_name, comment FROM duckdb_columns() WHERE database_name = current_database() "
                 "AND schema_name = ? AND table_name = ? AND comment IS NOT NULL",
                 [schema, name],
             ).fetchall():
                 con.execute(
-                    f'COMMENT ON COLUMN serving.{schema}.{name}."{column}" IS {_quote(column_comment)}'
+                    f'COMMENT ON COLUMN {target}.{schema}.{name}."{column}" IS {_quote(column_comment)}'
                 )
-        _write_publication(con)
-        con.execute("DETACH serving")
+        _write_publication(con, target)
+        con.execute(f"DETACH {target}")
         con.close()
         # Durable before it becomes visible: a crash after the rename must not
         # leave a serving file whose pages never reached the disk.

@@ -41,6 +41,21 @@ def test_publish_marks_the_serving_file(tmp_path):
     assert len(row) == 1 and row[0][0] == "ai-impact-warehouse" and row[0][1] is not None
 
 
+def test_a_warehouse_named_serving_publishes(tmp_path):
+    # its WORK database is then called `serving` too, the name publish attaches under
+    work, serving = tmp_path / "serving.work.duckdb", tmp_path / "serving.duckdb"
+    build_version(work, 1)
+    publish(work, serving)
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        schema, name = PUBLICATION_TABLE
+        assert con.execute(f"SELECT producer FROM {schema}.{name}").fetchone() == (
+            publish_module.PRODUCER,
+        )
+    finally:
+        con.close()
+
+
 def test_replaceable_files(tmp_path):
     check_replaceable(tmp_path / "missing.duckdb")
     empty = tmp_path / "empty.duckdb"
