@@ -13,10 +13,11 @@ endif
 
 DBT_FLAGS := --project-dir dbt_project --profiles-dir dbt_project
 
-.PHONY: help setup demo test lint format bench manifest clean
+.PHONY: help setup demo ui test lint format bench manifest clean
 
 help:
 	@echo "make demo   install, generate the sample organisation, run the pipeline, print headline figures"
+	@echo "make ui     the Dagster UI (dagster dev) on the demo's data and run history"
 	@echo "make test   install and run the whole test suite"
 	@echo "make lint   ruff + sqlfluff"
 	@echo "make bench  benchmarks (SCALE=small for a quick one)"
@@ -43,6 +44,12 @@ manifest:
 
 demo: setup
 	$(UV) run --frozen aiw demo
+
+# The instance `aiw run` records in (data/dagster_home unless DAGSTER_HOME is
+# set); the UI listens on 127.0.0.1 only.
+ui: setup
+	DAGSTER_HOME="$${DAGSTER_HOME:-$$($(UV) run --frozen python -m orchestration.instance)}" \
+		$(UV) run --frozen dagster dev -h 127.0.0.1 -p 3000
 
 test: setup
 	$(UV) run --frozen pytest -n 2 --dist loadgroup

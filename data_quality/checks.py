@@ -11,7 +11,6 @@ a failure stops `publish/serving_warehouse`, which depends on every mart.
 # function's annotations at runtime to find its context and resources.
 
 import contextlib
-import datetime as dt
 import time
 import traceback
 import uuid
@@ -21,11 +20,6 @@ from typing import Any
 import dagster as dg
 import duckdb
 from dagster._core.errors import DagsterInvalidPropertyError
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-    PARTITION_NAME_TAG,
-)
 
 from data_quality import (
     attribution,
@@ -40,6 +34,7 @@ from data_quality.audit import record
 from data_quality.config import DQConfig
 from data_quality.core import CheckSpec, Connection, Outcome, Scope, fmt, jsonable, plain
 from data_quality.expectations import Verdict
+from orchestration.partitions import days_from_tags
 from orchestration.resources import WarehouseResource
 
 FACT_DEPLOYMENTS = ("marts", "fct_normalized_deployments")
@@ -201,12 +196,8 @@ SPECS_BY_NAME: dict[str, CheckSpec] = {spec.name: spec for spec in SPECS}
 def scope_from_tags(tags: Mapping[str, str]) -> Scope:
     """The run's delivery partitions, from the tags Dagster puts on a ranged
     backfill (`aiw run`) or a single-partition run (schedule, sensor)."""
-    first = tags.get(ASSET_PARTITION_RANGE_START_TAG) or tags.get(PARTITION_NAME_TAG)
-    last = tags.get(ASSET_PARTITION_RANGE_END_TAG) or tags.get(PARTITION_NAME_TAG)
-    try:
-        return Scope(dt.date.fromisoformat(first), dt.date.fromisoformat(last))
-    except (TypeError, ValueError):
-        return Scope()
+    bounds = days_from_tags(tags)
+    return Scope(*bounds) if bounds else Scope()
 
 
 def evaluate(spec: CheckSpec, con: Connection, config: DQConfig, scope: Scope) -> Outcome:

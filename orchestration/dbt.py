@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
+import logging
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import dagster as dg
+from dagster import get_dagster_logger
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -84,3 +86,19 @@ class WarehouseDbtTranslator(DagsterDbtTranslator):
         if dbt_resource_props.get("resource_type") == "model" and len(fqn) > 2:
             return fqn[1]
         return super().get_group_name(dbt_resource_props)
+
+
+class _SourceTestNotice(logging.Filter):
+    """dbt's tests on sources (not-null keys of the raw tables) run with every
+    build and are recorded as observations of the raw assets. dagster-dbt warns
+    about each one: they are not asset checks. Making them checks would split
+    the dbt step in two (the raw assets they check come before it), i.e. two
+    dbt invocations per run; so the expected notice is dropped instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(
+            "Logging an `AssetObservation` instead of an `AssetCheckResult`"
+        )
+
+
+get_dagster_logger().addFilter(_SourceTestNotice())

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
+import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +17,7 @@ from dagster._core.storage.tags import (
 )
 
 from orchestration.landing import PARTITIONED_SOURCES, LandingZone, LandingZoneError
-from orchestration.partitions import daily_partitions
+from orchestration.partitions import partitions_floor
 from orchestration.settings import work_path_for
 
 
@@ -97,11 +100,11 @@ def resolve_days(
     )
     first = start or reachable[0]
     last = end or reachable[-1]
-    keys = daily_partitions.get_partition_keys()
+    floor, today = partitions_floor(), dt.datetime.now(dt.UTC).date()
     for day in (first, last):
-        if day.isoformat() not in keys:
+        if not floor <= day <= today + dt.timedelta(days=1):
             raise UsageError(
-                f"day {day} is outside the partitions {keys[0]}..{keys[-1]} "
+                f"day {day} is outside the partitions {floor}..{today + dt.timedelta(days=1)} "
                 "(set AIW_PARTITIONS_START to admit older data)"
             )
     return RunDays(
@@ -135,6 +138,7 @@ def run_pipeline(
     start: dt.date | None = None,
     end: dt.date | None = None,
     instance: dg.DagsterInstance | None = None,
+    progress: bool = True,
 ) -> RunOutcome:
     from orchestration.dbt_manifest import ensure_manifest
 
@@ -148,21 +152,46 @@ def run_pipeline(
     first, last = days.first, days.last
     # Parse before the code location is imported: the dbt assets read the manifest then.
     ensure_manifest()
-    from orchestration.code_location import all_assets, all_checks, resources
+    from orchestration.automation import JOB_NAME
+    from orchestration.code_location import build_definitions, landing_partitions
+    from orchestration.instance import persistent_instance
 
+    # The code location `dagster dev` serves, with partitions reaching back to
+    # this run's first day, and its daily job: the run, its materializations
+    # and its checks are recorded in the persistent instance under that job.
+    defs = build_definitions(
+        landing_url, str(serving_path), landing_partitions(landing_url, earliest=first)
+    )
+    job = defs.resolve_job_def(JOB_NAME)
     log_path = run_log_path(serving_path)
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    # dbt's own log goes to a file beside the WORK database; the CLI prints a summary.
-    with open(log_path, "w") as log, contextlib.redirect_stdout(log):
-        result = dg.materialize(
-            [*all_assets(), *all_checks()],
-            resources=resources(landing_url, str(serving_path)),
+    run_id = make_new_run_id()
+    with contextlib.ExitStack() as stack, _instance_storage_errors(serving_path):
+        if instance is None:
+            instance = stack.enter_context(persistent_instance(serving_path))
+        if progress:
+            from orchestration.progress import RunProgress
+
+            # On a terminal, one updating line on stderr; elsewhere plain lines
+            # on stdout (stderr is kept for the one-line error). This is the
+            # stdout of the caller: the run's own is redirected to the log below.
+            tty = sys.stderr.isatty()
+            stream = sys.stderr if tty else sys.stdout
+            watcher = stack.enter_context(
+                RunProgress(stream, len(job.nodes), dbt_node_count(), tty)
+            )
+            instance.add_event_listener(run_id, watcher)
+        # dbt's own log goes to a file beside the WORK database; the CLI prints a summary.
+        log = stack.enter_context(open(log_path, "w"))
+        stack.enter_context(contextlib.redirect_stdout(log))
+        result = job.execute_in_process(
             tags={
                 ASSET_PARTITION_RANGE_START_TAG: first.isoformat(),
                 ASSET_PARTITION_RANGE_END_TAG: last.isoformat(),
             },
             raise_on_error=False,
             instance=instance,
+            run_id=run_id,
             # The CLI prints a summary (one line per failed step); the full
             # error of a failed step goes to the run log below, not the console.
             run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
@@ -173,6 +202,41 @@ def run_pipeline(
                     f"\nStep {event.step_key} failed:\n{event.step_failure_data.error.to_string()}"
                 )
     return _outcome(result, days)
+
+
+@contextlib.contextmanager
+def _instance_storage_errors(serving_path: Path):
+    """The instance's SQLite storage failing (a full disk, a read-only folder)
+    becomes an OSError naming the cause, which `aiw run` reports in one line."""
+    import sqlite3
+
+    import sqlalchemy.exc
+
+    try:
+        yield
+    except (sqlite3.OperationalError, sqlalchemy.exc.OperationalError) as exc:
+        from orchestration.instance import dagster_home_for
+
+        home = dagster_home_for(serving_path)
+        try:
+            full = os.statvfs(home).f_bavail == 0
+        except OSError:
+            full = False
+        cause = "No space left on device" if full else f"cannot write: {exc}".splitlines()[0]
+        raise OSError(errno.ENOSPC if full else errno.EIO, cause, str(home)) from None
+
+
+def make_new_run_id() -> str:
+    from dagster._core.utils import make_new_run_id as new_id
+
+    return new_id()
+
+
+def dbt_node_count() -> int:
+    """dbt models and tests a run builds (what the dbt step reports one by one)."""
+    from orchestration.assets.warehouse import warehouse_models
+
+    return len(warehouse_models.keys) + len(list(warehouse_models.check_specs))
 
 
 def _outcome(result: dg.ExecuteInProcessResult, days: RunDays) -> RunOutcome:

@@ -11,6 +11,7 @@ import duckdb
 
 from orchestration.landing import LandingZone
 from orchestration.settings import duckdb_memory_limit, work_path_for
+from orchestration.warehouse_lock import warehouse_lock
 
 
 class LandingResource(dg.ConfigurableResource):
@@ -34,6 +35,23 @@ class WarehouseResource(dg.ConfigurableResource):
     @property
     def work(self) -> Path:
         return work_path_for(self.serving)
+
+    @contextlib.contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[WarehouseResource]:
+        """Hold the WORK database's lock while this resource is in use: for the
+        whole run under the in-process executor (one process owns the file from
+        extraction to publish), for one step under the multiprocess executor
+        (steps then take turns). A second run waits here; it never fails on
+        DuckDB's "Could not set lock"."""
+        log = context.log
+
+        def waiting(holder: str) -> None:
+            if log is not None:
+                log.info(f"waiting for the warehouse {self.serving}: held by {holder}")
+
+        run_id = context.run.run_id if context.run is not None else ""
+        with warehouse_lock(self.serving, what=f"dagster run {run_id}".strip(), on_wait=waiting):
+            yield self
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -14,13 +14,13 @@ Each refusal is a `WarehouseRefused`: one line, exit status 2.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import fcntl
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 from orchestration.publish import PUBLICATION_TABLE, PUBLISHED_SCHEMAS, remove_stale_staging
+from orchestration.warehouse_lock import WarehouseBusy, lock_path_for, warehouse_lock
+
+__all__ = ["WarehouseRefused", "check_replaceable", "claim_warehouse", "lock_path_for"]
 
 # Bytes 8..11 of every DuckDB database file.
 DUCKDB_MAGIC = b"DUCK"
@@ -28,10 +28,6 @@ DUCKDB_MAGIC = b"DUCK"
 
 class WarehouseRefused(Exception):
     """The warehouse path cannot be used by this run: exit status 2, one line."""
-
-
-def lock_path_for(serving: Path) -> Path:
-    return serving.with_name(f".{serving.name}.lock")
 
 
 def check_replaceable(serving: Path) -> None:
@@ -90,37 +86,22 @@ def _written_by_publish(tables: set[tuple[str, str]]) -> bool:
 
 @contextlib.contextmanager
 def claim_warehouse(serving: Path) -> Iterator[None]:
-    """Hold the warehouse for one run, after checking it may be replaced."""
+    """Hold the warehouse for one run, after checking it may be replaced. The
+    lock is the one Dagster-launched runs wait for (orchestration/warehouse_lock.py),
+    so `aiw run` and the UI's runs never write one warehouse at once."""
     serving = Path(serving)
     check_replaceable(serving)
-    lock_path = lock_path_for(serving)
     try:
         serving.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as exc:
+        with warehouse_lock(serving, wait=False, reentrant=False, what="aiw run"):
+            # Safe now: no other run publishes here while the lock is held.
+            remove_stale_staging(serving)
+            yield
+    except WarehouseBusy as busy:
+        raise WarehouseRefused(
+            f"another run is using {serving} since {busy.since} (pid {busy.pid})"
+        ) from None
+    except PermissionError as exc:
         raise WarehouseRefused(
             f"cannot write in the warehouse folder {serving.parent}: {exc.strerror}"
         ) from None
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 200, 0).decode(errors="replace").split()
-            since = holder[1] if len(holder) > 1 else "an unknown time"
-            pid = f" (pid {holder[0]})" if holder else ""
-            raise WarehouseRefused(f"another run is using {serving} since {since}{pid}") from None
-        started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-        try:
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()} {started}\n".encode(), 0)
-        except OSError as exc:
-            raise WarehouseRefused(
-                f"cannot write in the warehouse folder {serving.parent}: {exc.strerror}"
-            ) from None
-        # Safe now: no other aiw run publishes here while the lock is held.
-        remove_stale_staging(serving)
-        yield
-    finally:
-        # The lock file stays: unlinking it would let a run that opened it just
-        # before lock a file no later run sees. Its stale content blocks nothing.
-        os.close(fd)

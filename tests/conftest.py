@@ -32,3 +32,6 @@ def _isolated_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("AIW_LANDING", str(tmp_path / "no-landing"))
     monkeypatch.setenv("AIW_WAREHOUSE", str(tmp_path / "no-warehouse.duckdb"))
     monkeypatch.setenv("AIW_WORK_DB", str(tmp_path / "no-work.duckdb"))
+    # `aiw run` records in dagster_home/ beside each test's warehouse, never in
+    # an instance of the machine.
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)

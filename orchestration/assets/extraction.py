@@ -1,6 +1,7 @@
 """Extraction assets: landing zone → raw tables of the WORK database."""
 
 import os
+import warnings
 from collections import Counter
 
 import dagster as dg
@@ -19,7 +20,7 @@ from orchestration.extract import (
     record_ignored_files,
 )
 from orchestration.extract.store import PSEUDONYM_KEY_ENV
-from orchestration.partitions import daily_partitions, partition_days, single_run
+from orchestration.partitions import partition_days, single_run
 from orchestration.resources import LandingResource, WarehouseResource
 
 GROUP = "raw"
@@ -57,15 +58,21 @@ def _file_table(files: list[dict], limit: int = 200) -> str:
     return "\n".join(lines)
 
 
-def _partitioned_asset(source, description: str):
-    @dg.asset(
-        key=["raw", source.table],
-        group_name=GROUP,
-        partitions_def=daily_partitions,
-        backfill_policy=single_run,
-        kinds={"duckdb", "python"},
-        description=description,
-    )
+def _partitioned_asset(source, description: str, partitions_def: dg.PartitionsDefinition):
+    # backfill_policy is a beta parameter; it is what makes a UI backfill of many
+    # days one run (the WORK database has one writer), so its warning is expected.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        decorator = dg.asset(
+            key=["raw", source.table],
+            group_name=GROUP,
+            partitions_def=partitions_def,
+            backfill_policy=single_run,
+            kinds={"duckdb", "python"},
+            description=description,
+        )
+
+    @decorator
     def _asset(
         context: dg.AssetExecutionContext, landing: LandingResource, warehouse: WarehouseResource
     ) -> dg.MaterializeResult:
@@ -88,11 +95,9 @@ def _partitioned_asset(source, description: str):
     return _asset
 
 
-usage_requests = _partitioned_asset(
-    USAGE, "AI gateway request logs, one row per accepted line, keyed by delivery date dt."
-)
-deploy_records = _partitioned_asset(
-    DEPLOYS, "CD deployment export rows, one row per accepted line, keyed by delivery date dt."
+USAGE_DESCRIPTION = "AI gateway request logs, one row per accepted line, keyed by delivery date dt."
+DEPLOYS_DESCRIPTION = (
+    "CD deployment export rows, one row per accepted line, keyed by delivery date dt."
 )
 
 
@@ -162,13 +167,8 @@ def provider_cost_results(landing: LandingResource, warehouse: WarehouseResource
 
 
 _EXTRACTED = [
-    usage_requests,
-    deploy_records,
-    roster_snapshots,
-    price_book,
-    contracts,
-    provider_cost_results,
-]
+    dg.AssetKey(["raw", source.table]) for source in (USAGE, DEPLOYS, PRICE_BOOK, CONTRACTS)
+] + [dg.AssetKey(["raw", "roster_snapshots"]), dg.AssetKey(["raw", "provider_cost_results"])]
 
 
 @dg.multi_asset(
@@ -266,12 +266,14 @@ def landing_audit(landing: LandingResource, warehouse: WarehouseResource):
     )
 
 
-extraction_assets = [
-    usage_requests,
-    deploy_records,
-    roster_snapshots,
-    price_book,
-    contracts,
-    provider_cost_results,
-    landing_audit,
-]
+def extraction_assets(partitions_def: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
+    """The extraction assets; usage and deploys are partitioned by delivery day."""
+    return [
+        _partitioned_asset(USAGE, USAGE_DESCRIPTION, partitions_def),
+        _partitioned_asset(DEPLOYS, DEPLOYS_DESCRIPTION, partitions_def),
+        roster_snapshots,
+        price_book,
+        contracts,
+        provider_cost_results,
+        landing_audit,
+    ]

@@ -76,8 +76,11 @@ def _invoke(warehouse: WarehouseResource, config: DQConfig, instance, names) -> 
     for check in build_asset_checks(config):
         (spec,) = check.check_specs
         if spec.name in names:
+            # As an initialized resource: the warehouse lock it takes in a run
+            # needs a run's resource scope, which direct invocation has not.
+            resource = dg.ResourceDefinition.hardcoded_resource(warehouse)
             context = dg.build_asset_check_context(
-                resources={"warehouse": warehouse}, instance=instance
+                resources={"warehouse": resource}, instance=instance
             )
             results[spec.name] = check(context)
     return results

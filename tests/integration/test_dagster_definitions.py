@@ -76,7 +76,7 @@ def test_quality_checks_hang_on_the_assets_they_guard(defs):
 
 
 def test_schedule_requests_yesterdays_partition(defs):
-    schedule = defs.get_schedule_def("daily_warehouse_schedule")
+    schedule = defs.resolve_schedule_def("daily_warehouse_schedule")
     assert schedule.cron_schedule == "30 4 * * *"
     context = dg.build_schedule_context(
         scheduled_execution_time=datetime.datetime(2026, 4, 10, 4, 30)
@@ -84,27 +84,47 @@ def test_schedule_requests_yesterdays_partition(defs):
     assert schedule(context).partition_key == "2026-04-09"
 
 
-def test_sensor_requests_new_and_redelivered_partitions(defs, tmp_path):
-    from orchestration.automation import landed_partitions_sensor
+def test_sensor_requests_new_and_redelivered_partitions(tmp_path):
+    from orchestration.code_location import build_definitions
     from orchestration.resources import LandingResource
 
     landing = tmp_path / "landing"
     shutil.copytree(CONFORMANCE / "landing", landing)
-    resources = {"landing": LandingResource(url=str(landing))}
-
-    with dg.build_sensor_context(resources=resources) as context:
-        first = list(landed_partitions_sensor(context))
-        cursor = context.cursor
-    expected = sorted(
-        {p.name[3:] for s in ("usage", "deploys") for p in (landing / s).glob("dt=*")}
+    sensor = build_definitions(str(landing), str(tmp_path / "w.duckdb")).resolve_sensor_def(
+        "landed_partitions_sensor"
     )
-    assert sorted(r.partition_key for r in first) == expected
+    resources = {"landing": LandingResource(url=str(landing))}
+    instance = dg.DagsterInstance.ephemeral()
 
-    with dg.build_sensor_context(resources=resources, cursor=cursor) as context:
-        assert list(landed_partitions_sensor(context)) == []
+    def tick(cursor=None):
+        with dg.build_sensor_context(
+            resources=resources, cursor=cursor, instance=instance
+        ) as context:
+            return list(sensor(context)), context.cursor
+
+    # Every delivered day, in one run over their range: the days between
+    # without any folder (weekends) do not split it.
+    first, cursor = tick()
+    days = sorted({p.name[3:] for s in ("usage", "deploys") for p in (landing / s).glob("dt=*")})
+    assert len(first) == 1
+    assert first[0].partition_key is None
+    assert first[0].tags["dagster/asset_partition_range_start"] == days[0]
+    assert first[0].tags["dagster/asset_partition_range_end"] == days[-1]
+
+    assert tick(cursor)[0] == []
 
     redelivered = landing / "usage" / "dt=2026-04-10" / "gw-0-redelivered.jsonl.gz"
     shutil.copy(landing / "usage" / "dt=2026-04-10" / "gw-0.jsonl.gz", redelivered)
-    with dg.build_sensor_context(resources=resources, cursor=cursor) as context:
-        again = list(landed_partitions_sensor(context))
+    again, _ = tick(cursor)
     assert [r.partition_key for r in again] == ["2026-04-10"]
+
+
+def test_partitions_start_at_the_first_delivery_day(defs, tmp_path):
+    from orchestration.code_location import build_definitions
+
+    graph = build_definitions(str(CONFORMANCE / "landing"), "w.duckdb").resolve_asset_graph()
+    usage = graph.get(dg.AssetKey(["raw", "usage_requests"]))
+    assert usage.partitions_def.get_first_partition_key() == "2026-04-06"
+    # Tables rebuilt whole each run are not shown as partitions they do not have.
+    for key in ("marts/team_weekly_metrics", "raw/roster_snapshots", "publish/serving_warehouse"):
+        assert graph.get(dg.AssetKey(key.split("/"))).partitions_def is None, key
