@@ -190,8 +190,10 @@ def _run_claimed(landing: str, serving: Path, start, end, verbose: bool = False)
             if blocking
             else "the run failed" + (f" ({outcome.failures[0]})" if outcome.failures else "")
         )
+        # A step after publish (the dashboard) can fail once the new file is in place.
+        state = "was published" if outcome.published else "was left as it was"
         print(
-            f"aiw run: {reason}; {serving} was left as it was (log: {run_log_path(serving)})",
+            f"aiw run: {reason}; {serving} {state} (log: {run_log_path(serving)})",
             file=sys.stderr,
         )
         return EXIT_CHECK_FAILED
