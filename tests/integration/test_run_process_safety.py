@@ -172,7 +172,7 @@ def test_failed_step_is_one_line_with_the_full_error_in_the_run_log(tmp_path):
     assert run.returncode == 1, out + err
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
-    assert lines[0].startswith("aiw run: the run failed (raw__")
+    assert lines[0].startswith("aiw run: the run failed (")
     assert "not a valid DuckDB database file" in lines[0]
     assert "step failed: raw__usage_requests" in out
     assert "Stack Trace" in (tmp_path / "w.work.log").read_text()
