@@ -7,8 +7,6 @@ so a copy counted twice and a request lost both show up with their figures.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 
 from data_quality.config import DQConfig
@@ -16,6 +14,9 @@ from data_quality.core import Connection, Outcome, Scope, all_passed, fmt, frame
 from data_quality.expectations import expectation, validate
 
 USAGE_FACT = "marts.fct_token_usage_daily"
+# The winning copy of each request_id, built by dbt (the landing contract's
+# duplicate rule lives there only).
+WINNING_COPIES = "intermediate.int_usage__winning_copies"
 
 
 def deployment_ids_counted_once(con: Connection, config: DQConfig, scope: Scope) -> Outcome:
@@ -68,52 +69,31 @@ def deployment_ids_counted_once(con: Connection, config: DQConfig, scope: Scope)
     )
 
 
-def _request_window(con: Connection, scope: Scope) -> tuple[str, str]:
-    """Predicates on raw request time and on usage_date for the days the run rebuilt."""
+def _days_window(con: Connection, scope: Scope) -> str:
+    """A predicate on usage_date for the request days of the run's partitions."""
     days = scope.event_days(con)
     if days is None:
-        return "TRUE", "TRUE"
+        return "TRUE"
     if not days:
-        return "FALSE", "FALSE"
-    # ranges on the raw column let DuckDB skip row groups by their min/max
-    raw = " OR ".join(
-        f"(requested_at >= TIMESTAMP '{day.isoformat()}' "
-        f"AND requested_at < TIMESTAMP '{(day + dt.timedelta(days=1)).isoformat()}')"
-        for day in days
-    )
+        return "FALSE"
     listed = ", ".join(f"DATE '{day.isoformat()}'" for day in days)
-    return f"({raw})", f"usage_date IN ({listed})"
+    return f"usage_date IN ({listed})"
 
 
 def request_ids_counted_once(con: Connection, config: DQConfig, scope: Scope) -> Outcome:
-    raw_window, mart_window = _request_window(con, scope)
-    # A request belongs to the day of its winning copy (last file in path order,
-    # then last line), as dbt dedupes. Days outside the mart's covered range
-    # (before the first roster snapshot) are not the mart's to count.
+    mart_window = _days_window(con, scope)
+    # A request belongs to the day of its winning copy. Which copy wins is
+    # dbt's rule, stated once (macro winning_usage_copies); this check counts
+    # the winners of dbt's view WINNING_COPIES per day against the mart, so a
+    # request counted on two days, a stale day or a lost request shows up.
+    # The view ranks every request of history (DuckDB does not push a
+    # request_id filter below its window). Days outside the mart's covered
+    # range (before the first roster snapshot) are not the mart's to count.
     days = frame(
         con,
         f"""
-        WITH copies AS (
-            SELECT request_id, CAST(requested_at AS DATE) AS usage_date, source_file, line_number
-            FROM raw.usage_requests WHERE {raw_window}
-        ), spans AS (
-            SELECT request_id, min(usage_date) AS first_day, max(usage_date) AS last_day
-            FROM copies GROUP BY request_id
-        ), moved AS (
-            -- only the rare request whose copies disagree on the day needs the
-            -- (slow) winning-copy lookup; this halves the cost at a million a day
-            SELECT copies.request_id,
-                   arg_max(copies.usage_date,
-                           struct_pack(f := copies.source_file, l := copies.line_number))
-                       AS usage_date
-            FROM copies
-            SEMI JOIN (SELECT request_id FROM spans WHERE first_day <> last_day) AS multi
-                ON copies.request_id = multi.request_id
-            GROUP BY copies.request_id
-        ), requests AS (
-            SELECT first_day AS usage_date FROM spans WHERE first_day = last_day
-            UNION ALL
-            SELECT usage_date FROM moved
+        WITH requests AS (
+            SELECT usage_date FROM {WINNING_COPIES} WHERE {mart_window}
         ), raw_daily AS (
             SELECT usage_date, count(*) AS raw_requests FROM requests GROUP BY usage_date
         ), mart_daily AS (

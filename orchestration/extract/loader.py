@@ -287,13 +287,20 @@ def load_partition(
 
 
 def _queue_days_to_rebuild(con, source: Source, partition: dt.date) -> None:
-    """Queue the distinct event days of partition `partition`'s raw rows for
-    the incremental usage model (deploys are rebuilt whole, so need none)."""
+    """Queue, for the incremental usage model, the distinct event days of every
+    raw copy of a request_id that partition `partition` holds (deploys are
+    rebuilt whole, so need none).
+
+    A copy added or removed can change which copy of its request wins, and the
+    copies may sit on other days (a correction moving the request), so every
+    day holding any copy is rebuilt: the partition's own days and those of the
+    other copies, found by a semi-join of its request_ids against raw."""
     if source is not USAGE:
         return
     con.execute(
         f"INSERT INTO raw.{USAGE_DAYS_TO_REBUILD} "
-        "SELECT DISTINCT CAST(requested_at AS DATE) FROM raw.usage_requests WHERE dt = ?",
+        "SELECT DISTINCT CAST(requested_at AS DATE) FROM raw.usage_requests "
+        "WHERE request_id IN (SELECT request_id FROM raw.usage_requests WHERE dt = ?)",
         [partition],
     )
 

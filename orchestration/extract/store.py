@@ -39,7 +39,8 @@ LANDING_FILE_COLUMNS = (
 
 # Usage days whose raw rows changed since dbt last rebuilt them: a partition
 # load queues the request days of the rows it removes and of the rows it adds,
-# and the usage model rebuilds exactly those days, then empties the queue.
+# and of every other copy of their request_ids (the winning copy may move), and
+# the usage model rebuilds exactly those days, then empties the queue.
 USAGE_DAYS_TO_REBUILD = "usage_days_to_rebuild"
 
 # The key of the keyed hash that pseudonymises emails in the serving file.

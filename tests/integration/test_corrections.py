@@ -142,3 +142,42 @@ def test_a_removed_partition_folder_is_withdrawn_by_a_run_over_the_landing_zone(
     assert "withdrawn (dt= folder gone): 2026-04-24" in printed
     assert _query(warehouse, last_day) == [(0,)]
     _assert_equals_fresh_run(landing, warehouse, tmp_path)
+
+
+def test_a_correction_moving_a_request_to_another_day_counts_it_once_on_the_winners_day(tmp_path):
+    # Landing contract, "Duplicates": the copy in the last file in path order
+    # wins, even when it puts the request on another day.
+    landing = _landing(tmp_path)
+    warehouse = tmp_path / "warehouse.duckdb"
+    day_a, day_b = dt.date(2026, 4, 10), dt.date(2026, 4, 15)
+    write_usage(
+        landing,
+        "2026-04-10",
+        "gw-moved.jsonl.gz",
+        [usage_record("req-moved", "2026-04-10T09:00:00Z", user_email="amara@maps-ads.example")],
+    )
+    assert _run(landing, warehouse) == 0
+    per_day = (
+        "select usage_date, sum(requests) from marts.fct_token_usage_daily "
+        "where usage_date in (?, ?) group by 1"
+    )
+    before = dict(_query(warehouse, per_day, [day_a, day_b]))
+
+    # a corrected copy in a later file moves the request to day B
+    later = write_usage(
+        landing,
+        "2026-04-20",
+        "gw-moved-fix.jsonl.gz",
+        [usage_record("req-moved", "2026-04-15T09:00:00Z", user_email="amara@maps-ads.example")],
+    )
+    assert _run(landing, warehouse, "2026-04-20", "2026-04-20") == 0
+    moved = dict(_query(warehouse, per_day, [day_a, day_b]))
+    assert moved == {day_a: before[day_a] - 1, day_b: before[day_b] + 1}
+    _assert_equals_fresh_run(landing, warehouse, tmp_path)
+
+    # withdrawing the later file puts it back on day A, once
+    later.unlink()
+    shutil.rmtree(tmp_path / "fresh")
+    assert _run(landing, warehouse, "2026-04-20", "2026-04-20") == 0
+    assert dict(_query(warehouse, per_day, [day_a, day_b])) == before
+    _assert_equals_fresh_run(landing, warehouse, tmp_path)

@@ -2,7 +2,8 @@
     The only model that reads request-level usage (about 1M rows a day at
     scale). Incremental by usage day: each run deletes and re-inserts exactly
     the days queued in raw.usage_days_to_rebuild (the request days of every
-    row a partition load removed or added), so a correction or a withdrawal
+    row a partition load removed or added, and every day holding another
+    copy of a request_id it touched), so a correction or a withdrawal
     reaches every day it touched, and one event 40 days late costs one extra
     day, not 40. The first run (or --full-refresh) builds every day. A
     post-hook empties the queue in the same transaction as the insert, so a
@@ -11,6 +12,10 @@
     history without re-reading requests.
 #}
 -- depends_on: {{ source('gateway', 'usage_days_to_rebuild') }}
+-- depends_on: {{ ref('int_landing__redelivered_files') }}
+{%- if is_incremental() %}
+    {%- set on_rebuilt_days = requested_on_days_to_rebuild(source('gateway', 'usage_days_to_rebuild')) %}
+{%- endif %}
 {{
     config(
         materialized='incremental',
@@ -23,51 +28,36 @@
 
 with
 
-requests as (
+copies as (
 
+    -- every copy of the request_ids with a copy on a rebuilt day (a semi-join:
+    -- the days' requests, then their other copies on any day), so the winner
+    -- is chosen among all of a request's copies without ranking the history
     select * from {{ ref('stg_gateway__usage_requests') }}
     {% if is_incremental() -%}
-        where {{ requested_on_days_to_rebuild(source('gateway', 'usage_days_to_rebuild')) }}
+        where request_id in (
+            select request_id from {{ ref('stg_gateway__usage_requests') }}
+            where {{ on_rebuilt_days }}
+        )
     {%- endif %}
 
 ),
 
-redelivered_files as (
+winners as (
 
-    select source_file from {{ ref('int_landing__redelivered_files') }}
-
-),
-
-first_deliveries as (
-
-    select requests.*
-    from requests
-    left join redelivered_files
-        on requests.source_file = redelivered_files.source_file
-    where redelivered_files.source_file is null
+    {{ winning_usage_copies('copies') }}
 
 ),
 
-ranked_copies as (
+requests as (
 
-    -- the same request_id seen again counts once; where copies differ the copy
-    -- in the last file in path order wins (then the last line of that file).
-    -- Copies of a request keep its timestamp, so all of them fall on the same
-    -- day and deduplicating among the rebuilt days is exact.
-    select
-        *,
-        row_number() over (
-            partition by request_id
-            order by source_file desc, line_number desc
-        ) as copy_rank
-    from first_deliveries
-
-),
-
-deduplicated as (
-
-    select * from ranked_copies
-    where copy_rank = 1
+    -- a rebuilt day counts the requests whose winning copy is on it; one whose
+    -- winner moved to another day is counted there (extraction queued that
+    -- day too)
+    select * from winners
+    {% if is_incremental() -%}
+        where {{ on_rebuilt_days }}
+    {%- endif %}
 
 ),
 
@@ -87,7 +77,7 @@ billable as (
         case when status = 'success' then cache_write_tokens else 0 end as cache_write_tokens,
         case when status = 'success' then cache_write_1h_tokens else 0 end as cache_write_1h_tokens,
         case when status = 'success' then cache_read_tokens else 0 end as cache_read_tokens
-    from deduplicated
+    from requests
 
 ),
 
