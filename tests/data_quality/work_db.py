@@ -462,6 +462,12 @@ def build_marts(con: duckdb.DuckDBPyConnection, raw: Raw, scenario: Scenario) ->
         con.execute(f"CREATE OR REPLACE TABLE {table} ({columns})")
     con.execute(DEDUPLICATED_DEPLOYMENTS)
     con.execute(EMAIL_IDENTITIES)
+    # dbt's winners view, which request_ids_counted_once reads; it stays right
+    # when a scenario breaks the mart
+    con.execute(
+        "CREATE OR REPLACE VIEW intermediate.int_usage__winning_copies AS "
+        f"SELECT *, CAST(requested_at AS DATE) AS usage_date FROM ({DEDUPED_REQUESTS})"
+    )
     requests = DEDUPED_REQUESTS if scenario.dedupe_requests else "SELECT * FROM raw.usage_requests"
     con.execute(TOKEN_USAGE.format(requests=requests))
     _insert(con, "marts.fct_normalized_deployments", raw.changes)
