@@ -286,7 +286,8 @@ def test_pipeline_survives_random_mutations(tmp_path, capfd):
                 " SELECT source_file FROM raw.deploy_records UNION ALL"
                 " SELECT source_file FROM raw.roster_snapshots UNION ALL"
                 " SELECT source_file FROM raw.price_book UNION ALL"
-                " SELECT source_file FROM raw.contracts) GROUP BY ALL"
+                " SELECT source_file FROM raw.contracts UNION ALL"
+                " SELECT source_file FROM raw.provider_cost_results) GROUP BY ALL"
             ).fetchall()
         )
         rejected = dict(
