@@ -106,5 +106,5 @@ def test_cohorts_and_both_signals_reach_the_headline(organisation):
     assert not any(suppressed for c, _, suppressed in cohorts if c != "none")
 
     text = headline(warehouse)
-    assert "Change-splitting suspects (latest day / ever)" in text
+    assert "Change-splitting suspects (on " in text
     assert "Is AI worth it?" in text and "heavy" in text
