@@ -30,8 +30,17 @@ START = dt.date(2026, 3, 2)
 DAYS = 9
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_pseudonym_key():
+    # Each WORK database generates its own pseudonym key; the warehouses this
+    # module compares (full run vs day by day) must share one.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AIW_PSEUDONYM_KEY", "generated-pipeline-test-key")
+        yield
+
+
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory):
+def generated(tmp_path_factory, one_pseudonym_key):
     root = tmp_path_factory.mktemp("generated")
     landing = root / "landing"
     truth = generate_landing(

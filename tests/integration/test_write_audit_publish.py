@@ -39,12 +39,12 @@ def test_stricter_threshold_fails_the_run_and_keeps_the_serving_file(
     landing, serving = published
     before = digest(serving)
     capsys.readouterr()
-    # The conformance case has 1 unattributed normalized deployment of 9 (0.11).
+    # The conformance case has 1 unattributed normalized deployment of 17 (0.0588).
     monkeypatch.setenv("AIW_DQ_MAX_UNATTRIBUTED_DEPLOYMENT_SHARE", "0.05")
     assert run(landing, serving) == 1
     out, err = capsys.readouterr()
     assert "[BLOCKING] deployments_unattributed_share on marts/fct_normalized_deployments" in out
-    assert "0.1111" in out  # the observed figure is printed
+    assert "0.0588" in out  # the observed figure is printed
     assert "was left as it was" in err
     assert digest(serving) == before
 
