@@ -18,10 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from orchestration.generator import generate_landing
-from orchestration.generator.population import build_population
-from orchestration.generator.usage_records import expected_request_count
-from orchestration.generator.workdays import Period
+from sample_data import generate_landing
+from sample_data.population import build_population
+from sample_data.usage_records import expected_request_count
+from sample_data.workdays import Period
 
 FULL_RECORDS = 10_000_000
 SMALL_RECORDS = 200_000

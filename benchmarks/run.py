@@ -26,7 +26,7 @@ import psutil
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from orchestration.generator import generate_landing  # noqa: E402
+from sample_data import generate_landing  # noqa: E402
 
 SCALES = {
     # About 1 million usage records per working day, over 60 days (the issue's scale).
@@ -54,9 +54,9 @@ START = dt.date(2026, 1, 5)
 
 def requests_per_dev_day(employees: int, days: int, records_per_workday: int) -> float:
     """Solve the generator's request rate from its own expected record count."""
-    from orchestration.generator.population import build_population
-    from orchestration.generator.usage_records import expected_request_count
-    from orchestration.generator.workdays import Period
+    from sample_data.population import build_population
+    from sample_data.usage_records import expected_request_count
+    from sample_data.workdays import Period
 
     workdays = sum(1 for i in range(days) if (START + dt.timedelta(days=i)).weekday() < 5)
     population = build_population(SEED, Period(START, days), employees)

@@ -104,7 +104,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
 
-    from orchestration.generator import generate_landing
+    from sample_data import generate_landing
 
     root = Path(tempfile.mkdtemp(prefix="aiw-ui-vs-cli-"))
     landing = root / "landing"

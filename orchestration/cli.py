@@ -28,7 +28,7 @@ def _date(text: str) -> dt.date:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from orchestration.generator import (
+    from sample_data import (
         DEFAULT_BAD_RATE,
         DEFAULT_DAYS,
         DEFAULT_EMPLOYEES,
@@ -78,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _generate(args) -> int:
-    from orchestration.generator import generate_landing
+    from sample_data import generate_landing
 
     try:
         truth = generate_landing(
@@ -222,7 +222,7 @@ def _report(args) -> int:
 
 
 def _demo(verbose: bool = False) -> int:
-    from orchestration.generator import generate_landing
+    from sample_data import generate_landing
 
     landing = Path(DEFAULT_LANDING)
     if not (landing / "usage").exists():

@@ -17,8 +17,8 @@ import duckdb
 import pytest
 
 from orchestration.cli import main
-from orchestration.generator import generate_landing
 from orchestration.settings import REPO_ROOT, report_path_for
+from sample_data import generate_landing
 from tests.browser import CANDIDATES, Chromium, find_chromium
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dashboard")]

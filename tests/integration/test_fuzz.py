@@ -26,9 +26,9 @@ import pytest
 
 from orchestration.cli import main
 from orchestration.extract.fields import MAX_COUNT
-from orchestration.generator import generate_landing
 from orchestration.publish import publish
 from orchestration.settings import partitions_start, work_path_for
+from sample_data import generate_landing
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("fuzz")]
 

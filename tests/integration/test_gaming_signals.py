@@ -13,8 +13,8 @@ import duckdb
 import pytest
 
 from orchestration.cli import main
-from orchestration.generator import generate_landing
 from orchestration.report import headline
+from sample_data import generate_landing
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("gaming_signals")]
 

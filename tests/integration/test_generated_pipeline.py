@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from orchestration.cli import main
-from orchestration.generator import generate_landing
+from sample_data import generate_landing
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("generated_pipeline")]
 

@@ -14,9 +14,9 @@ import duckdb
 import pytest
 
 from orchestration.cli import main
-from orchestration.generator import generate_landing
 from orchestration.publish import publish
 from orchestration.settings import REPO_ROOT
+from sample_data import generate_landing
 
 # The oldest release the README promises, and the last 1.x.
 OLD_DUCKDB = ["1.1.*", "1.4.*"]

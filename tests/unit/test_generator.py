@@ -19,9 +19,9 @@ import fsspec
 import numpy as np
 import pytest
 
-from orchestration.generator import generate_landing
-from orchestration.generator.deploys import DEPLOY_HEADER
-from orchestration.generator.roster import ROSTER_HEADER
+from sample_data import generate_landing
+from sample_data.deploys import DEPLOY_HEADER
+from sample_data.roster import ROSTER_HEADER
 
 USAGE_KEYS = (
     "input_tokens",

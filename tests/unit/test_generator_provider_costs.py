@@ -12,9 +12,9 @@ from decimal import Decimal
 
 import pytest
 
-from orchestration.generator import generate_landing
-from orchestration.generator import settings as cfg
-from orchestration.generator.provider_costs import VENDOR_ONLY_PRICES
+from sample_data import generate_landing
+from sample_data import settings as cfg
+from sample_data.provider_costs import VENDOR_ONLY_PRICES
 from tests.unit.test_generator import START, Landing, parse_time
 
 TYPES = ("input", "output", "cache_write", "cache_write_1h", "cache_read")

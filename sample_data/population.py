@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from orchestration.generator import settings as cfg
-from orchestration.generator.gaming import GamingPlan, plant_gaming
-from orchestration.generator.randomness import POPULATION, choose_from_shares, stream
-from orchestration.generator.workdays import Period
+from sample_data import settings as cfg
+from sample_data.gaming import GamingPlan, plant_gaming
+from sample_data.randomness import POPULATION, choose_from_shares, stream
+from sample_data.workdays import Period
 
 NEVER = 1_000_000  # a day index later than any period
 NOT_ADOPTED = NEVER

@@ -29,8 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from orchestration.generator import settings as cfg
-from orchestration.generator.randomness import stream
+from sample_data import settings as cfg
+from sample_data.randomness import stream
 
 GAMING = 100  # random-stream purpose, apart from randomness.py's
 
@@ -94,7 +94,7 @@ def _expected_agent_tokens_per_request() -> float:
 def _expected_window_requests(population, rpd: float = 1.0) -> np.ndarray:
     """Expected requests per person over the last WINDOW_DAYS days, per unit of rpd."""
     # imported here: usage_records imports population, which imports this module
-    from orchestration.generator.usage_records import daily_request_means
+    from sample_data.usage_records import daily_request_means
 
     days = population.period.days
     total = np.zeros(population.size)
@@ -107,7 +107,7 @@ def _expected_window_requests(population, rpd: float = 1.0) -> np.ndarray:
 
 def plant_gaming(seed: int, population) -> GamingPlan:
     """Pick the planted groups and shape their profiles (in place)."""
-    from orchestration.generator.population import NEVER
+    from sample_data.population import NEVER
 
     pop = population
     n = pop.size

@@ -6,8 +6,8 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from orchestration.generator import settings as cfg
-from orchestration.generator.population import DayState, Population
+from sample_data import settings as cfg
+from sample_data.population import DayState, Population
 
 # AGENT: an agent working for its owner (gaming.py): agent clients, ordinary
 # request sizes, around the clock

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from orchestration.generator import settings as cfg
-from orchestration.generator.provider_costs import one_hour_price_rows
-from orchestration.generator.storage import Landing
-from orchestration.generator.workdays import Period
+from sample_data import settings as cfg
+from sample_data.provider_costs import one_hour_price_rows
+from sample_data.storage import Landing
+from sample_data.workdays import Period
 
 PRICE_BOOK_PATH = "reference/price_book.csv"
 CONTRACTS_PATH = "reference/contracts.csv"

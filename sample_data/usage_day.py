@@ -14,26 +14,26 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from orchestration.generator import settings as cfg
-from orchestration.generator.plan import UsageDayPlan
-from orchestration.generator.population import Population
-from orchestration.generator.provider_costs import invoice_tokens
-from orchestration.generator.randomness import USAGE, USAGE_TRAPS, stream
-from orchestration.generator.storage import Landing, gzip_bytes, truncate_gzip
-from orchestration.generator.usage_lines import (
+from sample_data import settings as cfg
+from sample_data.plan import UsageDayPlan
+from sample_data.population import Population
+from sample_data.provider_costs import invoice_tokens
+from sample_data.randomness import USAGE, USAGE_TRAPS, stream
+from sample_data.storage import Landing, gzip_bytes, truncate_gzip
+from sample_data.usage_lines import (
     DEFECTS,
     record_as_dict,
     render_clean_lines,
     splice_lines,
 )
-from orchestration.generator.usage_records import (
+from sample_data.usage_records import (
     NORMAL,
     SUCCESS,
     Records,
     draw_day_requests,
     draw_requests,
 )
-from orchestration.generator.workdays import Period
+from sample_data.workdays import Period
 
 UNKNOWN_EMAILS = tuple(f"guest{k}@partner.example" for k in range(20)) + tuple(
     f"contractor.{k}@vendor.example" for k in range(20)

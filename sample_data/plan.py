@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from orchestration.generator import settings as cfg
-from orchestration.generator.population import NEVER, Population
-from orchestration.generator.randomness import PLAN, stream
-from orchestration.generator.workdays import Period
+from sample_data import settings as cfg
+from sample_data.population import NEVER, Population
+from sample_data.randomness import PLAN, stream
+from sample_data.workdays import Period
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import io
 
-from orchestration.generator import settings as cfg
-from orchestration.generator.population import Population
-from orchestration.generator.storage import Landing
+from sample_data import settings as cfg
+from sample_data.population import Population
+from sample_data.storage import Landing
 
 ROSTER_HEADER = [
     "employee_id",

@@ -13,9 +13,9 @@ import json
 import numpy as np
 import polars as pl
 
-from orchestration.generator import settings as cfg
-from orchestration.generator.provider_costs import one_hour_tokens
-from orchestration.generator.usage_records import NULL, Records
+from sample_data import settings as cfg
+from sample_data.provider_costs import one_hour_tokens
+from sample_data.usage_records import NULL, Records
 
 _SHARD_OFFSET_MS = np.array([offset * 60_000 for offset, _ in cfg.SHARD_TIME_FORMATS])
 

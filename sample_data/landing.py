@@ -13,18 +13,18 @@ from contextlib import contextmanager
 
 from tqdm import tqdm
 
-from orchestration.generator import settings as cfg
-from orchestration.generator.deploys import DeploySimulator
-from orchestration.generator.gaming import truth as gaming_truth
-from orchestration.generator.plan import TrapPlan, plan_traps
-from orchestration.generator.population import Population, build_population
-from orchestration.generator.provider_costs import write_cost_report
-from orchestration.generator.reference import price_book_rows, write_reference
-from orchestration.generator.roster import write_snapshot
-from orchestration.generator.storage import TRUTH_FILE, Landing
-from orchestration.generator.usage_day import UsageDayReport, UsageRun, generate_usage_day, set_up
-from orchestration.generator.usage_records import expected_request_count
-from orchestration.generator.workdays import Period
+from sample_data import settings as cfg
+from sample_data.deploys import DeploySimulator
+from sample_data.gaming import truth as gaming_truth
+from sample_data.plan import TrapPlan, plan_traps
+from sample_data.population import Population, build_population
+from sample_data.provider_costs import write_cost_report
+from sample_data.reference import price_book_rows, write_reference
+from sample_data.roster import write_snapshot
+from sample_data.storage import TRUTH_FILE, Landing
+from sample_data.usage_day import UsageDayReport, UsageRun, generate_usage_day, set_up
+from sample_data.usage_records import expected_request_count
+from sample_data.workdays import Period
 
 TRUTH_VERSION = 1
 # Below this many expected records, starting worker processes costs more than it saves.

@@ -17,12 +17,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from orchestration.generator import settings as cfg
-from orchestration.generator.plan import DeployTrapPlan
-from orchestration.generator.population import DayState, Population
-from orchestration.generator.randomness import DEPLOY_TRAPS, DEPLOYS, choose_from_shares, stream
-from orchestration.generator.storage import Landing
-from orchestration.generator.workdays import Period
+from sample_data import settings as cfg
+from sample_data.plan import DeployTrapPlan
+from sample_data.population import DayState, Population
+from sample_data.randomness import DEPLOY_TRAPS, DEPLOYS, choose_from_shares, stream
+from sample_data.storage import Landing
+from sample_data.workdays import Period
 
 DEPLOY_HEADER = [
     "deployment_id",

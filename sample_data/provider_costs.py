@@ -27,10 +27,10 @@ from decimal import Decimal
 
 import numpy as np
 
-from orchestration.generator import settings as cfg
-from orchestration.generator.randomness import stream
-from orchestration.generator.storage import Landing
-from orchestration.generator.workdays import Period
+from sample_data import settings as cfg
+from sample_data.randomness import stream
+from sample_data.storage import Landing
+from sample_data.workdays import Period
 
 PROVIDER_COSTS = 1001  # random-stream purpose, apart from the shared ones
 FOLDER = "reference/provider_costs/anthropic"
