@@ -82,6 +82,88 @@ BUCKET_COLUMNS = (
 )
 
 
+# Usage and activity as the real tools write it (../shared/spec/sources.md).
+# Columns keep each tool's own names where a field maps one to one; dbt staging
+# renames them to the canonical request. Extraction computes only what it must
+# judge a record by (the Claude Code request_id, LiteLLM's input = prompt -
+# cached, which may not be negative). Every table leads with its landing
+# position: dt, source_file, line_number (1-based line of the file) and, where
+# one line holds many records (OTLP/JSON), record_index (0-based within it).
+CLAUDE_CODE_TABLE = "claude_code_api_requests"
+CLAUDE_CODE_COLUMNS = (
+    ("dt", "DATE"),
+    ("source_file", "VARCHAR"),
+    ("line_number", "BIGINT"),
+    ("record_index", "BIGINT"),
+    ("event_name", "VARCHAR"),  # api_request | api_error
+    ("request_id", "VARCHAR"),  # cc- + 32 hex digits (sources.md)
+    ("requested_at", "TIMESTAMP"),  # UTC
+    ("user_email", "VARCHAR"),
+    ("account_uuid", "VARCHAR"),
+    ("session_id", "VARCHAR"),
+    ("model", "VARCHAR"),
+    ("input_tokens", "BIGINT"),
+    ("output_tokens", "BIGINT"),
+    ("cache_read_tokens", "BIGINT"),
+    ("cache_creation_tokens", "BIGINT"),
+    ("cost_usd", "DOUBLE"),
+    ("error", "VARCHAR"),
+)
+LITELLM_TABLE = "litellm_spend_logs"
+LITELLM_COLUMNS = (
+    ("dt", "DATE"),
+    ("source_file", "VARCHAR"),
+    ("line_number", "BIGINT"),
+    ("request_id", "VARCHAR"),
+    ("start_time", "TIMESTAMP"),  # UTC (no offset = UTC, for LiteLLM only)
+    ("litellm_user", "VARCHAR"),  # the `user` column
+    ("api_key", "VARCHAR"),  # LiteLLM's hashed key
+    ("request_tags", "VARCHAR"),  # JSON array as delivered
+    ("model", "VARCHAR"),  # as delivered, provider/ prefix included
+    ("session_id", "VARCHAR"),
+    ("agent_id", "VARCHAR"),
+    ("status", "VARCHAR"),  # as delivered
+    ("prompt_tokens", "BIGINT"),
+    ("completion_tokens", "BIGINT"),
+    ("cache_read_input_tokens", "BIGINT"),  # metadata.usage_object, absent = 0
+    ("cache_creation_input_tokens", "BIGINT"),  # metadata.usage_object, absent = 0
+    ("input_tokens", "BIGINT"),  # prompt - cache_read - cache_creation, >= 0
+    ("spend", "DOUBLE"),
+)
+COPILOT_TABLE = "copilot_user_days"
+COPILOT_COLUMNS = (
+    ("dt", "DATE"),
+    ("source_file", "VARCHAR"),
+    ("line_number", "BIGINT"),
+    ("day", "DATE"),
+    ("user_login", "VARCHAR"),
+    ("user_initiated_interaction_count", "BIGINT"),
+    ("code_generation_activity_count", "BIGINT"),
+    ("code_acceptance_activity_count", "BIGINT"),
+    ("loc_added_sum", "BIGINT"),
+    ("used_agent", "BOOLEAN"),
+    ("used_chat", "BOOLEAN"),
+    ("breakdowns", "VARCHAR"),  # the per-IDE / feature / model breakdowns, JSON
+)
+IDENTITIES_TABLE = "identities"
+IDENTITY_TYPES = ("email", "github_login", "claude_account", "litellm_user", "litellm_api_key")
+IDENTITIES_COLUMNS = (
+    ("source_file", "VARCHAR"),
+    ("line_number", "BIGINT"),
+    ("employee_id", "VARCHAR"),
+    ("identity_type", "VARCHAR"),
+    ("identity_value", "VARCHAR"),
+    ("effective_from", "DATE"),
+    ("effective_to", "DATE"),  # exclusive; null = open
+)
+SOURCE_TABLES = (
+    (CLAUDE_CODE_TABLE, CLAUDE_CODE_COLUMNS),
+    (LITELLM_TABLE, LITELLM_COLUMNS),
+    (COPILOT_TABLE, COPILOT_COLUMNS),
+    (IDENTITIES_TABLE, IDENTITIES_COLUMNS),
+)
+
+
 def _create(con: duckdb.DuckDBPyConnection, table: str, columns) -> None:
     body = ", ".join(f"{name} {sql_type}" for name, sql_type in columns)
     con.execute(f"CREATE TABLE IF NOT EXISTS raw.{table} ({body})")
@@ -105,6 +187,8 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         _create(con, source.table, source.raw_columns)
     _create(con, COST_TABLE, COST_COLUMNS)
     _create(con, BUCKETS_TABLE, BUCKET_COLUMNS)
+    for table, columns in SOURCE_TABLES:
+        _create(con, table, columns)
     _create(con, "quarantined_records", QUARANTINE_COLUMNS)
     _create(con, "landing_files", LANDING_FILE_COLUMNS)
     _create(con, USAGE_DAYS_TO_REBUILD, (("usage_date", "DATE"),))
