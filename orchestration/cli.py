@@ -50,6 +50,22 @@ def _parser() -> argparse.ArgumentParser:
         "--requests-per-dev-day", type=float, default=DEFAULT_REQUESTS_PER_DEV_DAY
     )
     generate.add_argument("--bad-rate", type=float, default=DEFAULT_BAD_RATE)
+    generate.add_argument(
+        "--sources",
+        default="gateway",
+        help="comma-separated tools that deliver the usage: gateway (default), otel "
+        "(Claude Code OpenTelemetry logs), litellm (LiteLLM spend logs), copilot "
+        "(GitHub Copilot user-day reports); each developer's requests go through one "
+        "of the request sources, Copilot is extra",
+    )
+    generate.add_argument(
+        "--unmatched-identities",
+        type=int,
+        default=0,
+        metavar="N",
+        help="leave N identities the data uses out of reference/identities.csv "
+        "(listed in _truth.json planted.unmatched_identities)",
+    )
     generate.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
     run = commands.add_parser("run", help="extract, build, check and publish")
@@ -90,6 +106,8 @@ def _generate(args) -> int:
             requests_per_dev_day=args.requests_per_dev_day,
             bad_rate=args.bad_rate,
             progress=not args.no_progress and sys.stderr.isatty(),
+            sources=args.sources,
+            unmatched_identities=args.unmatched_identities,
         )
     except ValueError as exc:
         print(f"aiw generate: error: {exc}", file=sys.stderr)
@@ -99,6 +117,15 @@ def _generate(args) -> int:
         f"wrote a landing zone for {args.employees} employees over {args.days} days to {args.out} "
         f"({records} valid usage records)"
     )
+    by_source = truth.get("usage", {}).get("by_source")
+    if by_source:
+        counts = [
+            f"{tool} {stats['user_days']} user-days"
+            if "user_days" in stats
+            else f"{tool} {stats.get('requests', 0)} requests"
+            for tool, stats in by_source.items()
+        ]
+        print("usage by source: " + ", ".join(counts))
     return EXIT_OK
 
 

@@ -21,6 +21,17 @@ from sample_data.population import Population, build_population
 from sample_data.provider_costs import write_cost_report
 from sample_data.reference import price_book_rows, write_reference
 from sample_data.roster import write_snapshot
+from sample_data.sources import (
+    DEFAULT_SOURCES,
+    IDENTITY_SOURCES,
+    TOOL_NAMES,
+    choose_unmatched,
+    identity_rows,
+    identity_value,
+    parse_sources,
+    plan_sources,
+    write_identities,
+)
 from sample_data.storage import TRUTH_FILE, Landing
 from sample_data.usage_day import UsageDayReport, UsageRun, generate_usage_day, set_up
 from sample_data.usage_records import expected_request_count
@@ -76,6 +87,8 @@ def generate_landing(
     bad_rate: float = cfg.DEFAULT_BAD_RATE,
     progress: bool = True,
     workers: int | None = None,
+    sources="gateway",
+    unmatched_identities: int = 0,
 ) -> dict:
     """Write a landing zone (see landing_contract.md) and `_truth.json`; return the truth.
 
@@ -83,10 +96,27 @@ def generate_landing(
     earlier output of this function, which is then replaced. `workers` caps the
     number of processes drawing usage (default: decided from the size of the run
     and the cores present); the files are the same whatever it is.
+
+    `sources` ("gateway,otel,litellm,copilot" or a sequence) picks the tools that
+    deliver the usage (sources.py); `unmatched_identities` leaves that many of the
+    identities the data uses out of `reference/identities.csv`.
     """
     if not isinstance(out, str | os.PathLike) or not str(out):
         raise ValueError(f"out must be a folder or URL, got {out!r}")
     _validate(employees, start, days, seed, requests_per_dev_day, bad_rate)
+    sources = parse_sources(sources)
+    if (
+        not isinstance(unmatched_identities, int)
+        or isinstance(unmatched_identities, bool)
+        or unmatched_identities < 0
+    ):
+        raise ValueError(
+            f"unmatched_identities must be a non-negative integer, got {unmatched_identities!r}"
+        )
+    if unmatched_identities and sources == DEFAULT_SOURCES:
+        raise ValueError(
+            "unmatched_identities needs a source with its own identities (otel, litellm, copilot)"
+        )
     requests_per_dev_day, bad_rate = float(requests_per_dev_day), float(bad_rate)
     landing = Landing(str(out))
     landing.prepare()
@@ -97,7 +127,9 @@ def generate_landing(
     population = build_population(seed, period, employees)
     plan = plan_traps(seed, period, population, bad_rate)
     reference = write_reference(landing, period)
-    run = UsageRun(seed, period, requests_per_dev_day, landing)
+    # the default run stays exactly what it was before other sources existed
+    source_plan = plan_sources(seed, population, sources) if sources != DEFAULT_SOURCES else None
+    run = UsageRun(seed, period, requests_per_dev_day, landing, source_plan)
     n_workers = _worker_count(workers, landing, population, requests_per_dev_day)
     deploys = DeploySimulator(seed, population, plan.deploys, landing)
     usage = _UsageTotals()
@@ -122,6 +154,10 @@ def generate_landing(
         "bad_rate": bad_rate,
     }
     truth = _truth(args, period, population, plan, reference, usage, deploys, snapshots)
+    if source_plan is not None:
+        truth["args"]["sources"] = list(sources)
+        truth["args"]["unmatched_identities"] = unmatched_identities
+        _add_sources_truth(truth, landing, source_plan, population, usage, unmatched_identities)
     truth["provider_costs"] = write_cost_report(
         landing, seed, period, price_book_rows(period), usage.invoice_tokens, bad_rate > 0
     )
@@ -191,8 +227,13 @@ class _UsageTotals:
         self.truncated_files: list[str] = []
         self.redelivered_files: list[dict] = []
         self.invoice_tokens: dict[int, dict] = {}
+        self.by_source: dict[str, Counter] = {}
+        self.seen_identities: set = set()
 
     def add(self, report: UsageDayReport) -> None:
+        for tool, stats in report.by_source.items():
+            self.by_source.setdefault(tool, Counter()).update(stats)
+        self.seen_identities |= report.seen_identities
         self.invoice_tokens[report.day] = report.invoice_tokens
         for name in self.COUNTS + self.EXPECTED:
             self.counts[name] += getattr(report, name)
@@ -286,3 +327,38 @@ def _population_summary(pop: Population) -> dict:
         "email_changes": count(pop.email_change_day),
         "reorg": pop.reorg,
     }
+
+
+def _add_sources_truth(truth, landing, plan, population, usage, unmatched: int) -> None:
+    """Usage per tool, the identity map, and the identities planted as missing from it."""
+    seen = [
+        (kind, identity_value(plan, kind, person), person) for kind, person in usage.seen_identities
+    ]
+    # planted among identities delivered exactly as the map spells them, so the
+    # truth holds whatever case-folding the reader applies
+    candidates = [
+        (kind, value, person)
+        for kind, value, person in seen
+        if kind != "github_login" or plan.github_display[person] == value
+    ]
+    left_out = choose_unmatched(plan.seed, candidates, unmatched)
+    rows = write_identities(landing, plan, population, {(k, v) for k, v, _ in left_out})
+    truth["usage"]["by_source"] = {
+        TOOL_NAMES[name]: {
+            k: int(v) for k, v in sorted(usage.by_source.get(TOOL_NAMES[name], Counter()).items())
+        }
+        for name in plan.sources
+    }
+    truth["identities"] = {
+        "rows": rows,
+        "by_type": dict(
+            sorted(Counter(kind for kind, _, _ in identity_rows(plan, population)).items())
+        ),
+        "copilot_user_ids": population.ids_where(plan.copilot_user),
+    }
+    truth["planted"]["unmatched_identities"] = [
+        {"source": IDENTITY_SOURCES[kind], "identity_type": kind, "identity_value": value}
+        for kind, value, _ in sorted(
+            left_out, key=lambda item: (IDENTITY_SOURCES[item[0]], item[0], item[1])
+        )
+    ]

@@ -12,7 +12,7 @@ from fsspec import AbstractFileSystem
 
 GZIP_LEVEL = 1
 TRUTH_FILE = "_truth.json"
-OWNED_FOLDERS = ("usage", "deploys", "roster", "reference")
+OWNED_FOLDERS = ("usage", "deploys", "roster", "reference", "otel", "litellm", "copilot")
 
 # A gzip header written by hand, because zlib's and the gzip module's headers vary
 # by platform (OS byte) or clock (mtime): magic, deflate, no flags, mtime 0, XFL

@@ -19,6 +19,7 @@ from sample_data.plan import UsageDayPlan
 from sample_data.population import Population
 from sample_data.provider_costs import invoice_tokens
 from sample_data.randomness import USAGE, USAGE_TRAPS, stream
+from sample_data.sources import GATEWAY, LITELLM, OTEL, TOOL_NAMES, SourcePlan
 from sample_data.storage import Landing, gzip_bytes, truncate_gzip
 from sample_data.usage_lines import (
     DEFECTS,
@@ -28,6 +29,7 @@ from sample_data.usage_lines import (
 )
 from sample_data.usage_records import (
     NORMAL,
+    STANDARD,
     SUCCESS,
     Records,
     draw_day_requests,
@@ -47,6 +49,7 @@ class UsageRun:
     period: Period
     requests_per_dev_day: float
     landing: Landing
+    sources: SourcePlan | None = None  # None: every request through the gateway log
 
 
 @dataclass
@@ -92,6 +95,10 @@ class UsageDayReport:
     billable_tokens: int = 0
     # what the vendor bills for the day: {(model, tier): [token sums by type]}
     invoice_tokens: dict = field(default_factory=dict)
+    # per tool (sources.TOOL_NAMES values): requests, tokens, files, records…
+    by_source: dict = field(default_factory=dict)
+    # (identity_type, person) of the non-email identities the day's data used
+    seen_identities: set = field(default_factory=set)
 
 
 @dataclass
@@ -133,16 +140,83 @@ class _Day:
         )
         strangers = self._unknown_email_requests(first_seq=len(clean))
         pool = Records.concat([clean, strangers])
+        next_seq = len(pool)
+        pool, others, other_source = self._split_by_source(pool)
         self._deliver_some_late(pool)
         self.truncated_shard = self._shard_to_truncate(pool)
-        bad = self._bad_requests(first_seq=len(pool))
+        bad = self._bad_requests(first_seq=next_seq)
         copies, originals, conflicting = self._duplicates(pool)
         self._assign_pool_to_files(pool)
         self._assign_bad_to_files(bad)
         self._assign_copies_to_files(copies, offset=len(pool))
         self._write_files(Records.concat([pool, copies]))
         self._account(pool, originals, copies, conflicting)
+        if self.ctx.run.sources is not None:
+            self._write_other_sources(others, other_source)
         return self.report
+
+    # --- other sources (sources.py) ------------------------------------------------
+
+    @property
+    def _gateway_on(self) -> bool:
+        plan = self.ctx.run.sources
+        return plan is None or GATEWAY in plan.request_sources
+
+    def _split_by_source(self, pool: Records):
+        """The gateway's share of the day's requests, and the rest with their source.
+        Requests sent through OTel or LiteLLM are standard tier (sources.md)."""
+        plan = self.ctx.run.sources
+        if plan is None or not plan.splits_requests:
+            return pool, pool.take(np.zeros(0, np.int64)), np.zeros(0, np.int8)
+        source = plan.source_of(pool.person, pool.email)
+        others = pool.take(np.flatnonzero(source != GATEWAY))
+        others.tier[:] = STANDARD
+        return pool.take(np.flatnonzero(source == GATEWAY)), others, source[source != GATEWAY]
+
+    def _write_other_sources(self, others: Records, other_source: np.ndarray) -> None:
+        from sample_data import source_day
+
+        plan, r = self.ctx.run.sources, self.report
+        ctx = source_day.SourceDayContext(
+            seed=self.ctx.run.seed,
+            day=self.day,
+            date=self.date,
+            plan=plan,
+            population=self.population,
+            landing=self.ctx.run.landing,
+            email_table=self.ctx.email_table,
+        )
+        r.by_source[TOOL_NAMES["gateway"]] = Counter(
+            requests=r.requests,
+            success_requests=r.success_requests,
+            error_requests=r.error_requests,
+            billable_tokens=r.billable_tokens,
+            unknown_email_requests=r.unknown_email_requests,
+            files=r.files,
+            lines=r.lines_written,
+        )
+        writers = {
+            OTEL: ("otel", source_day.write_otel),
+            LITELLM: ("litellm", source_day.write_litellm),
+        }
+        for code, (name, write) in writers.items():
+            if code not in plan.request_sources:
+                continue
+            records = others.take(np.flatnonzero(other_source == code))
+            stats = write(ctx, records, r.seen_identities)
+            r.by_source[TOOL_NAMES[name]] = stats
+            r.requests += stats["requests"]
+            r.success_requests += stats["success_requests"]
+            r.error_requests += stats["error_requests"]
+            r.billable_tokens += stats["billable_tokens"]
+        if len(others):
+            extra = invoice_tokens(others, others.status == SUCCESS, others.tokens)
+            for key, sums in extra.items():
+                known = r.invoice_tokens.setdefault(key, [0] * len(sums))
+                r.invoice_tokens[key] = [a + b for a, b in zip(known, sums, strict=True)]
+        if "copilot" in plan.sources:
+            stats = source_day.write_copilot(ctx, self.state, r.seen_identities)
+            r.by_source[TOOL_NAMES["copilot"]] = stats
 
     def _template_requests(self, count: int, persons_from: np.ndarray) -> Records:
         """Requests drawn from the trap stream, for extra lines that must not shift
@@ -182,6 +256,8 @@ class _Day:
         pool.lag = np.where(late, np.minimum(lag, room), 0).astype(np.int8)
 
     def _bad_reasons(self, n_clean: int) -> list[str]:
+        if not self._gateway_on:
+            return []  # bad gateway lines need a gateway log
         reasons = []
         for reason, share in cfg.USAGE_BAD_LINE_SHARES.items():
             count = (
