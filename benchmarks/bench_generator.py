@@ -2,6 +2,8 @@
 
 Generates about --records usage records (default 10 million; --small for ~200k)
 into a temporary folder and prints records written, seconds, records/s and cores.
+`--sources gateway,otel,litellm,copilot` measures a mix of formats; records are
+then the requests of every request source plus the Claude Code events skipped.
 The organisation size and period are fixed; requests per developer-day is solved
 from the generator's own expected record count, so the target is met closely.
 """
@@ -51,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--keep", help="write here instead of a temporary folder (must be new or empty)"
     )
+    parser.add_argument("--sources", default="gateway", help="as aiw generate --sources")
     args = parser.parse_args(argv)
     target = SMALL_RECORDS if args.small else args.records
     employees, days = shape_for(target)
@@ -68,11 +71,16 @@ def main(argv: list[str] | None = None) -> int:
             bad_rate=BAD_RATE,
             progress=sys.stderr.isatty(),
             workers=args.workers,
+            sources=args.sources,
         )
         seconds = time.perf_counter() - began
     records = truth["usage"]["lines_written"]
+    by_source = truth["usage"].get("by_source", {})
+    for tool in ("claude_code", "litellm"):
+        records += by_source.get(tool, {}).get("records", 0)
     print(f"employees={employees} days={days} requests_per_dev_day={rpd:.1f} bad_rate={BAD_RATE}")
-    print(f"records written: {records:,} (valid {truth['valid_usage_lines']:,})")
+    print(f"sources: {args.sources}")
+    print(f"records written: {records:,} (valid gateway lines {truth['valid_usage_lines']:,})")
     print(f"seconds:         {seconds:.1f}")
     print(f"records/s:       {records / seconds:,.0f}")
     print(f"cores:           {os.cpu_count()}")

@@ -55,12 +55,11 @@ def utc_moment(timestamp: str) -> dt.datetime:
 
 def iso_z(moment: dt.datetime) -> str:
     """JavaScript's Date.toISOString(), which Claude Code uses for event.timestamp."""
-    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def unix_nano(moment: dt.datetime) -> str:
-    epoch_ms = (moment - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(milliseconds=1)
-    return str(epoch_ms * 1_000_000)
+    return str(round(moment.timestamp() * 1000) * 1_000_000)
 
 
 def estimated_cost_usd(model: str, usage: dict) -> float:

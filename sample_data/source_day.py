@@ -36,10 +36,10 @@ from sample_data.sources import (
     stable_uuid,
 )
 from sample_data.storage import Landing, gzip_bytes
-from sample_data.usage_lines import record_as_dict
+from sample_data.usage_lines import records_as_dicts
 from sample_data.usage_records import SUCCESS, Records
 
-OTEL_EVENTS = 1003  # random-stream purpose
+OTEL_EVENTS, LITELLM_IDS = 1003, 1006  # random-stream purposes
 PROMPT_BEFORE_SHARE = 0.35  # api requests preceded by a user_prompt event in the batch
 TOOL_AFTER_SHARE = 0.5  # api requests followed by a tool_result event
 RECORDS_PER_EXPORT = 8  # log records per export request (one collector batch)
@@ -97,7 +97,9 @@ def write_otel(ctx: SourceDayContext, records: Records, seen: set) -> Counter:
     owner = np.where(records.person >= 0, records.person, -1 - records.email)
     order = np.lexsort((records.seq, records.ms, owner))
     midnight = dt.datetime.combine(date, dt.time(), tzinfo=dt.UTC)
+    canonical = records_as_dicts(records, date, ctx.email_table)
     sessions: dict[str, str] = {}
+    installs: dict[int, str] = {}
     lines: dict[int, list[tuple[int, str]]] = {k: [] for k in range(COLLECTORS)}
     skipped = 0
 
@@ -125,16 +127,19 @@ def write_otel(ctx: SourceDayContext, records: Records, seen: set) -> Counter:
             batch, batch_owner, batch_first = [], who, ms
             batch_person = person
             batch_collector = (person if person >= 0 else int(records.email[row])) % COLLECTORS
-        record = record_as_dict(records, row, date, ctx.email_table)
-        if record["session_id"] is not None:
-            key = record["session_id"]
-            record["session_id"] = sessions.setdefault(key, stable_uuid(ctx.seed, "cc", key))
+        record = canonical[row]
+        key = record["session_id"]
+        if key is not None:
+            if key not in sessions:
+                sessions[key] = stable_uuid(ctx.seed, "cc", key)
+            record["session_id"] = sessions[key]
         if person >= 0:
-            eid = pop.employee_id[person]
+            if person not in installs:
+                installs[person] = stable_uuid(ctx.seed, "install", pop.employee_id[person])
             who_kw = dict(
                 include_email=bool(plan.otel_email[person]),
                 account_uuid=plan.account_uuid[person],
-                user_id=stable_uuid(ctx.seed, "claude-code-install", eid),
+                user_id=installs[person],
                 organization_id=plan.organization_id,
                 terminal=TERMINALS[person % len(TERMINALS)],
             )
@@ -189,8 +194,13 @@ def write_litellm(ctx: SourceDayContext, records: Records, seen: set) -> Counter
         return stats
     plan, _pop, date = ctx.plan, ctx.population, ctx.date
     rows: dict[int, list[tuple[int, int, str]]] = {k: [] for k in range(LITELLM_INSTANCES)}
+    canonical = records_as_dicts(records, date, ctx.email_table)
+    # LiteLLM's request ids are uuid4s (litellm_call_id)
+    raw = stream(ctx.seed, LITELLM_IDS, ctx.day).bytes(16 * len(records)).hex()
     for row in np.lexsort((records.seq, records.ms)).tolist():
-        record = record_as_dict(records, row, date, ctx.email_table)
+        record = canonical[row]
+        h = raw[32 * row : 32 * row + 32]
+        request_id = f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:]}"
         person = int(records.person[row])
         seq = int(records.seq[row])
         if person >= 0:
@@ -216,7 +226,7 @@ def write_litellm(ctx: SourceDayContext, records: Records, seen: set) -> Counter
             record,
             user=user,
             api_key=api_key,
-            request_id=stable_uuid(ctx.seed, "litellm", record["request_id"]),
+            request_id=request_id,
             provider_prefix=seq % 3 == 0,
             metadata_as_string=instance == 1,
             tags=tags,

@@ -129,6 +129,41 @@ def record_as_dict(records: Records, row: int, day: dt.date, email_table: pl.Ser
     }
 
 
+def records_as_dicts(records: Records, day: dt.date, email_table: pl.Series) -> list[dict]:
+    """All records as `record_as_dict` would give them, timestamps in UTC (`Z`),
+    built column by column: the start of every non-gateway writer (source_day.py)."""
+    n = len(records)
+    if n == 0:
+        return []
+    prefix = request_id_prefix(day)
+    stamps = np.datetime64(day, "ms") + records.ms.astype("timedelta64[ms]")
+    times = np.char.add(np.datetime_as_string(stamps, unit="ms"), "Z").tolist()
+    emails = email_table.gather(records.email).to_list()
+    tokens = records.tokens.tolist()
+    latency = records.latency.tolist()
+    agents, sessions = records.agent.tolist(), records.session.tolist()
+    tiers, statuses = ("standard", "batch"), ("success", "error")
+    out = []
+    for i, seq in enumerate(records.seq.tolist()):
+        t = tokens[i]
+        out.append(
+            {
+                "request_id": f"{prefix}{seq:08d}",
+                "timestamp": times[i],
+                "user_email": emails[i],
+                "client": cfg.CLIENTS[records.client[i]],
+                "agent_id": None if agents[i] == NULL else f"agt_{agents[i]}",
+                "session_id": None if sessions[i] == NULL else f"ses_{sessions[i]}",
+                "model": cfg.MODELS[records.model[i]],
+                "service_tier": tiers[records.tier[i]],
+                "status": statuses[records.status[i]],
+                "usage": dict(zip(USAGE_KEYS, t, strict=True)),
+                "latency_ms": None if latency[i] == NULL else latency[i],
+            }
+        )
+    return out
+
+
 def _compact(obj) -> str:
     return json.dumps(obj, separators=(",", ":"))
 
