@@ -25,6 +25,8 @@ SCOPE_NAME = "com.anthropic.claude_code.events"
 SERVICE_NAME = "claude-code"
 CURRENT_VERSION = "2.0.31"
 STRING_COUNT_VERSION = "1.0.98"  # releases that sent token counts as strings
+ERROR_MESSAGE = "Request failed with status code 529 (overloaded_error)"
+ERROR_STATUS = 529
 COUNT_KEYS = (  # Claude Code attribute <- gateway usage key
     ("input_tokens", "input_tokens"),
     ("output_tokens", "output_tokens"),
@@ -138,8 +140,8 @@ def gateway_record_to_otel_log_record(
             count = int(usage[usage_key])
             attrs.append(attribute(otel_key, str(count) if string_counts else count))
     else:
-        attrs.append(attribute("error", "Request failed with status code 529 (overloaded_error)"))
-        attrs.append(attribute("status_code", 529))
+        attrs.append(attribute("error", ERROR_MESSAGE))
+        attrs.append(attribute("status_code", ERROR_STATUS))
         if duration is not None:
             attrs.append(attribute("duration_ms", int(duration)))
         attrs.append(attribute("attempt", 1))

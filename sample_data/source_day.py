@@ -16,15 +16,18 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
+import polars as pl
 
 from sample_data import copilot_metrics as copilot
+from sample_data import settings as cfg
 from sample_data.litellm_logs import gateway_record_to_litellm_row
 from sample_data.otel_logs import (
     CURRENT_VERSION,
+    ERROR_MESSAGE,
+    ERROR_STATUS,
     STRING_COUNT_VERSION,
+    attribute,
     export_logs_request,
-    gateway_record_to_otel_log_record,
-    non_usage_log_record,
 )
 from sample_data.population import DayState, Population
 from sample_data.randomness import stream
@@ -36,8 +39,8 @@ from sample_data.sources import (
     stable_uuid,
 )
 from sample_data.storage import Landing, gzip_bytes
-from sample_data.usage_lines import records_as_dicts
-from sample_data.usage_records import SUCCESS, Records
+from sample_data.usage_lines import records_as_dicts, request_id_prefix
+from sample_data.usage_records import NULL, SUCCESS, Records
 
 OTEL_EVENTS, LITELLM_IDS = 1003, 1006  # random-stream purposes
 PROMPT_BEFORE_SHARE = 0.35  # api requests preceded by a user_prompt event in the batch
@@ -80,10 +83,110 @@ def _partition(folder: str, date: dt.date) -> str:
     return f"{folder}/dt={date.isoformat()}"
 
 
+def _template(key: str, sentinel) -> tuple[str, str]:
+    """The JSON text `otel_logs.attribute` gives, split around its value, so the
+    column-wise writer below encodes exactly as the per-record writer does."""
+    text = _compact(attribute(key, sentinel))
+    head, tail = text.split(str(sentinel))
+    return head, tail
+
+
+def _attr(key: str, column: pl.Expr, sentinel="@@VALUE@@") -> pl.Expr:
+    head, tail = _template(key, sentinel)
+    return pl.concat_str([pl.lit("," + head), column.cast(pl.String), pl.lit(tail)])
+
+
+def _optional(condition: pl.Expr, piece: pl.Expr) -> pl.Expr:
+    return pl.when(condition).then(piece).otherwise(pl.lit(""))
+
+
+_INT, _DOUBLE = 1234567890123, 0.123456789
+
+
+def _event_json(frame: pl.DataFrame) -> pl.Series:
+    """Each row's log record (api_request, api_error, user_prompt, tool_result) as the
+    JSON text `otel_logs` builds, column by column."""
+    c = pl.col
+    usage, success = c("event").is_in(["api_request", "api_error"]), c("event") == "api_request"
+    counts = []
+    for otel_key, column in (("input_tokens", "t0"), ("output_tokens", "t1"),
+                             ("cache_read_tokens", "t3"), ("cache_creation_tokens", "t2")):  # fmt: skip
+        as_int, as_string = _attr(otel_key, c(column), _INT), _attr(otel_key, c(column))
+        counts.append(pl.when(c("string_counts")).then(as_string).otherwise(as_int))
+    duration = _optional(c("latency").is_not_null(), _attr("duration_ms", c("latency"), _INT))
+    second, millis = (c("ms") // 1000) % 60, c("ms") % 1000
+    tools = (second % 4).replace_strict(
+        {0: "Read", 1: "Edit", 2: "Bash", 3: "Grep"}, return_dtype=pl.String
+    )
+    attributes = pl.concat_str(
+        [
+            _attr("user.id", c("user_id")).str.slice(1),
+            _attr("session.id", c("session")),
+            _optional(c("organization").is_not_null(), _attr("organization.id", c("organization"))),
+            _optional(c("include_email"), _attr("user.email", c("email"))),
+            _optional(c("account").is_not_null(), _attr("user.account_uuid", c("account"))),
+            _attr("terminal.type", c("terminal")),
+            _attr("event.name", c("event")),
+            _attr("event.timestamp", c("iso")),
+            _optional(usage, _attr("event.sequence", c("sequence"), _INT)),
+            _optional(usage, _attr("model", c("model"))),
+            pl.when(success)
+            .then(pl.concat_str([_attr("cost_usd", c("cost"), _DOUBLE), duration, *counts]))
+            .when(usage)
+            .then(
+                pl.concat_str(
+                    [
+                        _attr("error", pl.lit(ERROR_MESSAGE)),
+                        _attr("status_code", pl.lit(ERROR_STATUS), _INT),
+                        duration,
+                        _attr("attempt", pl.lit(1), _INT),
+                    ]
+                )
+            )
+            .when(c("event") == "user_prompt")
+            .then(
+                pl.concat_str(
+                    [
+                        _attr("prompt_length", millis % 400 + 40, _INT),
+                        _attr("prompt", pl.lit("<REDACTED>")),
+                    ]
+                )
+            )
+            .otherwise(
+                pl.concat_str(
+                    [
+                        _attr("tool_name", tools),
+                        _attr("success", pl.lit("true")),
+                        _attr("duration_ms", millis + 20, _INT),
+                    ]
+                )
+            ),
+        ]
+    )
+    return frame.select(
+        pl.concat_str(
+            [
+                pl.lit('{"timeUnixNano":"'),
+                c("nano"),
+                pl.lit('","observedTimeUnixNano":"'),
+                c("nano"),
+                pl.lit('","body":{"stringValue":"claude_code.'),
+                c("event"),
+                pl.lit('"},"attributes":['),
+                attributes,
+                pl.lit("]}"),
+            ]
+        )
+    ).to_series()
+
+
 def write_otel(ctx: SourceDayContext, records: Records, seen: set) -> Counter:
     """Claude Code events of the day's OTel users: their requests as api_request /
-    api_error records, with user_prompt and tool_result records around them,
-    batched per user into export requests, one collector file per instance."""
+    api_error records, with user_prompt and tool_result records around them, one
+    export request per user and 5-second export window (at most 8 records), one
+    collector file per instance. Built column-wise: the same JSON as
+    `otel_logs.gateway_record_to_otel_log_record` / `non_usage_log_record` /
+    `export_logs_request` give per record (tests/unit/test_generator_sources.py)."""
     stats = _stats(records)
     if not len(records):
         return stats
@@ -94,86 +197,128 @@ def write_otel(ctx: SourceDayContext, records: Records, seen: set) -> Counter:
     tool_after = rng.random(n) < TOOL_AFTER_SHARE
     prompt_gap = rng.integers(200, 3_000, n)
     tool_gap = rng.integers(100, 2_000, n)
-    owner = np.where(records.person >= 0, records.person, -1 - records.email)
-    order = np.lexsort((records.seq, records.ms, owner))
-    midnight = dt.datetime.combine(date, dt.time(), tzinfo=dt.UTC)
-    canonical = records_as_dicts(records, date, ctx.email_table)
-    sessions: dict[str, str] = {}
-    installs: dict[int, str] = {}
-    lines: dict[int, list[tuple[int, str]]] = {k: [] for k in range(COLLECTORS)}
-    skipped = 0
 
-    def flush(batch, person, collector, first_ms):
-        version = (
-            STRING_COUNT_VERSION
-            if person >= 0 and plan.otel_string_counts[person]
-            else CURRENT_VERSION
-        )
-        os_type = "linux" if person >= 0 and person % 4 == 3 else "darwin"
-        line = export_logs_request(batch, version=version, os_type=os_type)
-        lines[collector].append((first_ms, _compact(line)))
-
-    batch, batch_owner, batch_first, sequence = [], None, 0, 0
-    batch_person = batch_collector = batch_last = 0
-    for row in order.tolist():
-        who = int(owner[row])
-        person = int(records.person[row])
-        ms = int(records.ms[row])
-        if who != batch_owner or len(batch) >= RECORDS_PER_EXPORT or ms - batch_last > EXPORT_MS:
-            if batch:
-                flush(batch, batch_person, batch_collector, batch_first)
-            if who != batch_owner:
-                sequence = 0
-            batch, batch_owner, batch_first = [], who, ms
-            batch_person = person
-            batch_collector = (person if person >= 0 else int(records.email[row])) % COLLECTORS
-        record = canonical[row]
-        key = record["session_id"]
-        if key is not None:
-            if key not in sessions:
-                sessions[key] = stable_uuid(ctx.seed, "cc", key)
-            record["session_id"] = sessions[key]
-        if person >= 0:
-            if person not in installs:
-                installs[person] = stable_uuid(ctx.seed, "install", pop.employee_id[person])
-            who_kw = dict(
-                include_email=bool(plan.otel_email[person]),
-                account_uuid=plan.account_uuid[person],
-                user_id=installs[person],
-                organization_id=plan.organization_id,
-                terminal=TERMINALS[person % len(TERMINALS)],
-            )
-            if not plan.otel_email[person]:
-                seen.add(("claude_account", person))
+    person = records.person
+    known = person >= 0
+    p = np.maximum(person, 0)
+    owner = np.where(known, person, -1 - records.email)
+    include_email = np.where(known, plan.otel_email[p], True)
+    seen.update(("claude_account", int(x)) for x in np.unique(person[known & ~plan.otel_email[p]]))
+    emails = ctx.email_table.gather(records.email)
+    owners, owner_row = np.unique(owner, return_inverse=True)
+    first_row = {int(o): int(np.flatnonzero(owner == o)[0]) for o in owners}
+    per_owner = []
+    for o in owners.tolist():
+        if o >= 0:
+            per_owner.append((
+                stable_uuid(ctx.seed, "install", pop.employee_id[o]), plan.account_uuid[o],
+                plan.organization_id, TERMINALS[o % len(TERMINALS)],
+                STRING_COUNT_VERSION if plan.otel_string_counts[o] else CURRENT_VERSION,
+                "linux" if o % 4 == 3 else "darwin", o % COLLECTORS,
+            ))  # fmt: skip
         else:
-            who_kw = dict(include_email=True, organization_id=None, terminal="vscode")
-        batch_last = ms
-        if prompt_before[row]:
-            moment = midnight + dt.timedelta(milliseconds=max(0, ms - int(prompt_gap[row])))
-            batch.append(non_usage_log_record(record, "user_prompt", moment, **who_kw))
-            skipped += 1
-        sequence += 1
-        batch.append(
-            gateway_record_to_otel_log_record(
-                record,
-                string_counts=person >= 0 and bool(plan.otel_string_counts[person]),
-                sequence=sequence,
-                **who_kw,
-            )
-        )
-        if tool_after[row]:
-            later = min(MS_PER_DAY - 1, ms + int(tool_gap[row]))
-            moment = midnight + dt.timedelta(milliseconds=later)
-            batch.append(non_usage_log_record(record, "tool_result", moment, **who_kw))
-            skipped += 1
-    if batch:
-        flush(batch, batch_person, batch_collector, batch_first)
+            email = emails[first_row[o]]
+            per_owner.append((
+                stable_uuid("claude-code-install", email), None, None, "vscode",
+                CURRENT_VERSION, "darwin", int(records.email[first_row[o]]) % COLLECTORS,
+            ))  # fmt: skip
+    columns = list(zip(*per_owner, strict=True))
 
-    for collector, entries in lines.items():
-        if not entries:
+    def owner_column(k, dtype=pl.String):
+        return pl.Series(columns[k], dtype=dtype).gather(owner_row)
+
+    prefix = request_id_prefix(date)
+    sessions = {}
+    session_ids = []
+    for seq, session in zip(records.seq.tolist(), records.session.tolist(), strict=True):
+        if session == NULL:
+            session_ids.append(stable_uuid("claude-code-session", f"{prefix}{seq:08d}"))
+        else:
+            if session not in sessions:
+                sessions[session] = stable_uuid(ctx.seed, "cc", f"ses_{session}")
+            session_ids.append(sessions[session])
+    prices = np.array([[x or 0.0 for x in cfg.PRICES[m]] for m in cfg.MODELS])[records.model]
+    t = records.tokens
+    cost = (t[:, 0] * prices[:, 0] + t[:, 1] * prices[:, 1] + t[:, 2] * prices[:, 2]
+            + t[:, 3] * prices[:, 3]) / 1e6  # fmt: skip
+    order = np.lexsort((records.seq, records.ms, owner))
+    sequence = np.empty(n, np.int64)
+    ranked_owner = owner[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(ranked_owner)) + 1]
+    sequence[order] = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n])) + 1
+    base = pl.DataFrame(
+        {
+            "owner": owner,
+            "seq": records.seq,
+            "collector": owner_column(6, pl.Int64),
+            "version": owner_column(4),
+            "os": owner_column(5),
+            "user_id": owner_column(0),
+            "account": owner_column(1),
+            "organization": owner_column(2),
+            "terminal": owner_column(3),
+            "session": pl.Series(session_ids, dtype=pl.String),
+            "include_email": include_email,
+            "email": emails,
+            "string_counts": known & plan.otel_string_counts[p],
+            "model": pl.Series(cfg.MODELS).gather(records.model),
+            "event": np.where(records.status == SUCCESS, "api_request", "api_error"),
+            "sequence": sequence,
+            "latency": pl.Series(records.latency),
+            "cost": pl.Series(cost).round(8),
+            **{f"t{i}": t[:, i] for i in range(4)},
+        }
+    ).with_columns(
+        latency=pl.when(pl.col("latency") != NULL).then(pl.col("latency")),
+    )
+    parts = [
+        base.with_columns(ms=pl.Series(records.ms), kind=pl.lit(1)),
+        base.filter(pl.Series(prompt_before)).with_columns(
+            ms=pl.Series(np.maximum(0, records.ms - prompt_gap)[prompt_before]),
+            event=pl.lit("user_prompt"),
+            kind=pl.lit(0),
+        ),
+        base.filter(pl.Series(tool_after)).with_columns(
+            ms=pl.Series(np.minimum(MS_PER_DAY - 1, records.ms + tool_gap)[tool_after]),
+            event=pl.lit("tool_result"),
+            kind=pl.lit(2),
+        ),
+    ]
+    epoch_ms = (dt.datetime.combine(date, dt.time(), tzinfo=dt.UTC).timestamp()) * 1000
+    events = (
+        pl.concat(parts, how="vertical_relaxed")
+        .with_columns(
+            nano=((pl.col("ms") + int(epoch_ms)) * 1_000_000).cast(pl.String),
+            iso=(pl.lit(np.datetime64(date, "ms")) + pl.duration(milliseconds=pl.col("ms")))
+            .dt.strftime("%Y-%m-%dT%H:%M:%S%.3fZ"),
+        )
+        .sort(["owner", "ms", "seq", "kind"])
+    )
+    events = events.with_columns(json=_event_json(events), window=pl.col("ms") // EXPORT_MS)
+    envelope = {}
+    for version, os_type in events.select("version", "os").unique().iter_rows():
+        text = _compact(export_logs_request([], version=version, os_type=os_type))
+        envelope[(version, os_type)] = text.split('"logRecords":[]')
+    lines = (
+        events.with_columns(chunk=pl.int_range(pl.len()).over(["owner", "window"]) // RECORDS_PER_EXPORT)
+        .group_by(["collector", "owner", "window", "chunk"], maintain_order=True)
+        .agg(
+            pl.col("ms").first(),
+            pl.col("version").first(),
+            pl.col("os").first(),
+            pl.col("json").str.join(","),
+        )
+        .sort(["collector", "ms", "owner", "chunk"])
+    )
+    for collector in range(COLLECTORS):
+        mine = lines.filter(pl.col("collector") == collector)
+        if not len(mine):
             continue
-        entries.sort(key=lambda item: item[0])
-        body = ("\n".join(text for _, text in entries) + "\n").encode()
+        texts = [
+            f'{envelope[(v, o)][0]}"logRecords":[{body}]{envelope[(v, o)][1]}'
+            for v, o, body in mine.select("version", "os", "json").iter_rows()
+        ]
+        body = ("\n".join(texts) + "\n").encode()
         name = f"claude-code-collector-{collector}-{date:%Y%m%d}.jsonl"
         path = f"{_partition('otel', date)}/{name}"
         if collector == 1:
@@ -181,7 +326,8 @@ def write_otel(ctx: SourceDayContext, records: Records, seen: set) -> Counter:
         else:
             ctx.landing.write(path, body)
         stats["files"] += 1
-        stats["lines"] += len(entries)
+        stats["lines"] += len(texts)
+    skipped = int(prompt_before.sum() + tool_after.sum())
     stats["records"] = n + skipped
     stats["skipped_records"] = skipped
     return stats

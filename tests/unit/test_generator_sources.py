@@ -389,3 +389,72 @@ def test_writer_functions_convert_the_conformance_gateway_lines():
         else:
             assert attrs["event.name"] == "api_error" and row["status"] == "failure"
             assert not any(k in attrs for k in COUNTS) and litellm_tokens(row) == 0
+
+
+def test_column_wise_otel_writer_writes_what_the_per_record_writer_gives(tmp_path):
+    """The generator writes Claude Code events column by column; each api_request /
+    api_error record must be what `gateway_record_to_otel_log_record` makes of the
+    same canonical request."""
+    import polars as pl
+
+    from sample_data.otel_logs import export_logs_request
+    from sample_data.population import build_population
+    from sample_data.randomness import USAGE, stream
+    from sample_data.source_day import TERMINALS, SourceDayContext, write_otel
+    from sample_data.sources import plan_sources, stable_uuid
+    from sample_data.storage import Landing
+    from sample_data.usage_lines import records_as_dicts
+    from sample_data.usage_records import draw_day_requests
+    from sample_data.workdays import Period
+
+    seed, day = 5, 1
+    period = Period(dt.date(2026, 1, 5), 3)
+    population = build_population(seed, period, 60)
+    plan = plan_sources(seed, population, ("otel",))
+    state = population.state_on(day)
+    records = draw_day_requests(stream(seed, USAGE, day), population, state, day, 20.0)
+    table = pl.Series(population.emails)
+    context = SourceDayContext(
+        seed, day, period.date(day), plan, population, Landing(str(tmp_path)), table
+    )
+    write_otel(context, records, set())
+
+    written = {}
+    for _, attrs, resource, record in otel_records(tmp_path):
+        if attrs["event.name"] in ("api_request", "api_error"):
+            written[(attrs["user.id"], attrs["event.sequence"])] = record
+            version = resource["service.version"]
+            envelope = export_logs_request([], version=version, os_type=resource["os.type"])
+            assert values(envelope["resourceLogs"][0]["resource"]["attributes"]) == resource
+    assert len(written) == len(records) > 100
+
+    canonical = records_as_dicts(records, period.date(day), table)
+    sequence = Counter()
+    for row in sorted(
+        range(len(records)), key=lambda i: (records.person[i], records.ms[i], records.seq[i])
+    ):
+        person, record = int(records.person[row]), canonical[row]
+        if record["session_id"]:
+            record["session_id"] = stable_uuid(seed, "cc", record["session_id"])
+        install = stable_uuid(seed, "install", population.employee_id[person])
+        sequence[person] += 1
+        expected = gateway_record_to_otel_log_record(
+            record,
+            include_email=bool(plan.otel_email[person]),
+            account_uuid=plan.account_uuid[person],
+            user_id=install,
+            organization_id=plan.organization_id,
+            terminal=TERMINALS[person % len(TERMINALS)],
+            string_counts=bool(plan.otel_string_counts[person]),
+            sequence=sequence[person],
+        )
+        actual = written[(install, sequence[person])]
+        assert {k: v for k, v in actual.items() if k != "attributes"} == {
+            k: v for k, v in expected.items() if k != "attributes"
+        }
+        got, want = values(actual["attributes"]), values(expected["attributes"])
+        assert [a["key"] for a in actual["attributes"]] == [
+            a["key"] for a in expected["attributes"]
+        ]
+        assert got.pop("cost_usd", 0) == pytest.approx(want.pop("cost_usd", 0), rel=1e-9, abs=1e-12)
+        assert got == want
