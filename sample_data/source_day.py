@@ -20,7 +20,7 @@ import polars as pl
 
 from sample_data import copilot_metrics as copilot
 from sample_data import settings as cfg
-from sample_data.litellm_logs import gateway_record_to_litellm_row
+from sample_data.litellm_logs import API_BASE, PROVIDER
 from sample_data.otel_logs import (
     CURRENT_VERSION,
     ERROR_MESSAGE,
@@ -39,7 +39,7 @@ from sample_data.sources import (
     stable_uuid,
 )
 from sample_data.storage import Landing, gzip_bytes
-from sample_data.usage_lines import records_as_dicts, request_id_prefix
+from sample_data.usage_lines import request_id_prefix
 from sample_data.usage_records import NULL, SUCCESS, Records
 
 OTEL_EVENTS, LITELLM_IDS = 1003, 1006  # random-stream purposes
@@ -289,8 +289,9 @@ def write_otel(ctx: SourceDayContext, records: Records, seen: set) -> Counter:
         pl.concat(parts, how="vertical_relaxed")
         .with_columns(
             nano=((pl.col("ms") + int(epoch_ms)) * 1_000_000).cast(pl.String),
-            iso=(pl.lit(np.datetime64(date, "ms")) + pl.duration(milliseconds=pl.col("ms")))
-            .dt.strftime("%Y-%m-%dT%H:%M:%S%.3fZ"),
+            iso=(
+                pl.lit(np.datetime64(date, "ms")) + pl.duration(milliseconds=pl.col("ms"))
+            ).dt.strftime("%Y-%m-%dT%H:%M:%S%.3fZ"),
         )
         .sort(["owner", "ms", "seq", "kind"])
     )
@@ -300,7 +301,9 @@ def write_otel(ctx: SourceDayContext, records: Records, seen: set) -> Counter:
         text = _compact(export_logs_request([], version=version, os_type=os_type))
         envelope[(version, os_type)] = text.split('"logRecords":[]')
     lines = (
-        events.with_columns(chunk=pl.int_range(pl.len()).over(["owner", "window"]) // RECORDS_PER_EXPORT)
+        events.with_columns(
+            chunk=pl.int_range(pl.len()).over(["owner", "window"]) // RECORDS_PER_EXPORT
+        )
         .group_by(["collector", "owner", "window", "chunk"], maintain_order=True)
         .agg(
             pl.col("ms").first(),
@@ -333,60 +336,177 @@ def write_otel(ctx: SourceDayContext, records: Records, seen: set) -> Counter:
     return stats
 
 
+def _json_text(column: pl.Expr) -> pl.Expr:
+    """A string column as JSON string literals (values here need no escaping but quotes)."""
+    return pl.concat_str(
+        [pl.lit('"'), column.str.replace_all('"', '\\"', literal=True), pl.lit('"')]
+    )
+
+
+def _nullable_text(column: pl.Expr) -> pl.Expr:
+    return pl.when(column.is_not_null()).then(_json_text(column)).otherwise(pl.lit("null"))
+
+
+def _litellm_json(frame: pl.DataFrame) -> pl.Series:
+    """Each row as `litellm_logs.gateway_record_to_litellm_row` gives it, as JSON text."""
+    c = pl.col
+    success = c("status") == SUCCESS
+    read = pl.when(success).then(c("t3")).otherwise(0)
+    write = pl.when(success).then(c("t2")).otherwise(0)
+    prompt = pl.when(success).then(c("t0") + c("t3") + c("t2")).otherwise(0)
+    completion = pl.when(success).then(c("t1")).otherwise(0)
+    total = prompt + completion
+
+    def usage_object(sep: str, colon: str) -> pl.Expr:
+        def kv(key, value):
+            return [pl.lit(f'"{key}"{colon}'), value.cast(pl.String)]
+
+        return pl.concat_str(
+            [pl.lit("{"), *kv("prompt_tokens", prompt), pl.lit(sep), *kv("completion_tokens", completion),
+             pl.lit(sep), *kv("total_tokens", total), pl.lit(sep),
+             pl.lit(f'"prompt_tokens_details"{colon}{{"cached_tokens"{colon}'), read.cast(pl.String),
+             pl.lit("}" + sep), *kv("cache_read_input_tokens", read), pl.lit(sep),
+             *kv("cache_creation_input_tokens", write), pl.lit("}")]
+        )  # fmt: skip
+
+    def metadata(sep: str, colon: str) -> pl.Expr:
+        return pl.concat_str(
+            [pl.lit(f'{{"user_api_key"{colon}'), _json_text(c("api_key")), pl.lit(sep),
+             pl.lit(f'"user_api_key_user_id"{colon}'), _json_text(c("user")), pl.lit(sep),
+             pl.lit(f'"usage_object"{colon}'), usage_object(sep, colon), pl.lit(sep),
+             pl.lit(f'"spend_logs_metadata"{colon}null}}')]
+        )  # fmt: skip
+
+    as_string = _json_text(metadata(", ", ": "))
+    model = pl.when(c("prefixed")).then(pl.concat_str([pl.lit(PROVIDER + "/"), c("model")]))
+    spend = pl.when(success).then(c("cost").cast(pl.String)).otherwise(pl.lit("0.0"))
+    fields = [
+        ("request_id", _json_text(c("request_id"))),
+        ("call_type", pl.lit('"acompletion"')),
+        ("api_key", _json_text(c("api_key"))),
+        ("spend", spend),
+        ("total_tokens", total.cast(pl.String)),
+        ("prompt_tokens", prompt.cast(pl.String)),
+        ("completion_tokens", completion.cast(pl.String)),
+        ("startTime", _json_text(c("start"))),
+        ("endTime", _json_text(c("end"))),
+        ("request_duration_ms", c("latency").cast(pl.String).fill_null("null")),
+        ("model", _json_text(model.otherwise(c("model")))),
+        ("model_group", _json_text(c("model"))),
+        ("custom_llm_provider", pl.lit(f'"{PROVIDER}"')),
+        ("api_base", pl.lit(f'"{API_BASE}"')),
+        ("user", _json_text(c("user"))),
+        (
+            "metadata",
+            pl.when(c("metadata_as_string")).then(as_string).otherwise(metadata(",", ":")),
+        ),
+        ("cache_hit", pl.lit('"False"')),
+        ("cache_key", pl.lit('""')),
+        ("request_tags", c("tags")),
+        ("team_id", pl.lit("null")),
+        ("end_user", pl.lit('""')),
+        ("session_id", _nullable_text(c("session_id"))),
+        ("status", pl.when(success).then(pl.lit('"success"')).otherwise(pl.lit('"failure"'))),
+        ("agent_id", _nullable_text(c("agent_id"))),
+    ]
+    pieces = [pl.lit("{")]
+    for i, (key, value) in enumerate(fields):
+        pieces += [pl.lit(("," if i else "") + f'"{key}":'), value]
+    pieces.append(pl.lit("}"))
+    return frame.select(pl.concat_str(pieces)).to_series()
+
+
 def write_litellm(ctx: SourceDayContext, records: Records, seen: set) -> Counter:
-    """LiteLLM spend-log rows of the day's LiteLLM users, one export per proxy."""
+    """LiteLLM spend-log rows of the day's LiteLLM users, one export per proxy, in
+    start-time order. Built column-wise: the same rows as
+    `litellm_logs.gateway_record_to_litellm_row` gives per record
+    (tests/unit/test_generator_sources.py)."""
     stats = _stats(records)
     if not len(records):
         return stats
-    plan, _pop, date = ctx.plan, ctx.population, ctx.date
-    rows: dict[int, list[tuple[int, int, str]]] = {k: [] for k in range(LITELLM_INSTANCES)}
-    canonical = records_as_dicts(records, date, ctx.email_table)
+    plan, date, n = ctx.plan, ctx.date, len(records)
+    person, seq = records.person, records.seq
+    known = person >= 0
+    p = np.maximum(person, 0)
+    mode = np.where(known, plan.litellm_identity[p], LITELLM_EMAIL)
+    for kind, code in (("litellm_user", LITELLM_USER), ("litellm_api_key", LITELLM_KEY)):
+        seen.update((kind, int(x)) for x in np.unique(person[known & (mode == code)]))
+    emails = ctx.email_table.gather(records.email)
+    strangers = {
+        int(e): plan.stranger_key(emails[i])
+        for i, e in enumerate(records.email.tolist())
+        if person[i] < 0
+    }
+    api_key = [
+        plan.api_key[x] if x >= 0 else strangers[int(e)]
+        for x, e in zip(person.tolist(), records.email.tolist(), strict=True)
+    ]
+    user = [
+        plan.litellm_user[x] if m == LITELLM_USER else ("" if m == LITELLM_KEY else None)
+        for x, m in zip(person.tolist(), mode.tolist(), strict=True)
+    ]  # fmt: skip
+    instance = np.where(known, person, records.email) % LITELLM_INSTANCES
     # LiteLLM's request ids are uuid4s (litellm_call_id)
-    raw = stream(ctx.seed, LITELLM_IDS, ctx.day).bytes(16 * len(records)).hex()
-    for row in np.lexsort((records.seq, records.ms)).tolist():
-        record = canonical[row]
-        h = raw[32 * row : 32 * row + 32]
-        request_id = f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:]}"
-        person = int(records.person[row])
-        seq = int(records.seq[row])
-        if person >= 0:
-            mode = int(plan.litellm_identity[person])
-            user = {
-                LITELLM_EMAIL: record["user_email"],
-                LITELLM_USER: plan.litellm_user[person],
-                LITELLM_KEY: "",
-            }[mode]
-            api_key = plan.api_key[person]
-            instance = person % LITELLM_INSTANCES
-            if mode == LITELLM_USER:
-                seen.add(("litellm_user", person))
-            elif mode == LITELLM_KEY:
-                seen.add(("litellm_api_key", person))
-        else:
-            user = record["user_email"]
-            api_key = plan.stranger_key(user)
-            instance = int(records.email[row]) % LITELLM_INSTANCES
-        client = record["client"]
-        tags = ["env:prod"] if seq % 10 == 0 else (["env:prod", client] if seq % 2 else [client])
-        spend_row = gateway_record_to_litellm_row(
-            record,
-            user=user,
-            api_key=api_key,
-            request_id=request_id,
-            provider_prefix=seq % 3 == 0,
-            metadata_as_string=instance == 1,
-            tags=tags,
-        )
-        rows[instance].append((int(records.ms[row]), seq, _compact(spend_row)))
-    for instance, entries in rows.items():
-        if not entries:
+    raw = stream(ctx.seed, LITELLM_IDS, ctx.day).bytes(16 * n).hex()
+    request_ids = [
+        f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:]}"
+        for h in (raw[32 * i : 32 * i + 32] for i in range(n))
+    ]
+    clients = np.array(cfg.CLIENTS)[records.client]
+    tags = np.where(
+        seq % 10 == 0,
+        '["env:prod"]',
+        np.where(seq % 2 == 1, np.char.add(np.char.add('["env:prod","', clients), '"]'),
+                 np.char.add(np.char.add('["', clients), '"]')),
+    )  # fmt: skip
+    prices = np.array([[x or 0.0 for x in cfg.PRICES[m]] for m in cfg.MODELS])[records.model]
+    t = records.tokens
+    cost = (t[:, 0] * prices[:, 0] + t[:, 1] * prices[:, 1] + t[:, 2] * prices[:, 2]
+            + t[:, 3] * prices[:, 3]) / 1e6  # fmt: skip
+    start = np.datetime64(date, "ms") + records.ms.astype("timedelta64[ms]")
+    latency = np.where(records.latency == NULL, 0, records.latency)
+    end = start + latency.astype("timedelta64[ms]")
+    frame = pl.DataFrame(
+        {
+            "ms": records.ms,
+            "seq": seq,
+            "instance": instance,
+            "request_id": request_ids,
+            "api_key": api_key,
+            "user": pl.Series(user, dtype=pl.String),
+            "email": emails,
+            "status": records.status,
+            "t0": t[:, 0], "t1": t[:, 1], "t2": t[:, 2], "t3": t[:, 3],
+            "cost": pl.Series(cost).round(8),
+            "start": np.datetime_as_string(start, unit="ms"),
+            "end": np.datetime_as_string(end, unit="ms"),
+            "latency": records.latency,
+            "model": pl.Series(cfg.MODELS).gather(records.model),
+            "prefixed": seq % 3 == 0,
+            "metadata_as_string": instance == 1,
+            "tags": tags,
+            "session_id": records.session,
+            "agent_id": records.agent,
+        }
+    ).with_columns(
+        user=pl.coalesce(pl.col("user"), pl.col("email")),
+        latency=pl.when(pl.col("latency") != NULL).then(pl.col("latency")),
+        session_id=pl.when(pl.col("session_id") != NULL)
+        .then(pl.concat_str([pl.lit("ses_"), pl.col("session_id").cast(pl.String)])),
+        agent_id=pl.when(pl.col("agent_id") != NULL)
+        .then(pl.concat_str([pl.lit("agt_"), pl.col("agent_id").cast(pl.String)])),
+    ).sort(["ms", "seq"])  # fmt: skip
+    frame = frame.with_columns(json=_litellm_json(frame))
+    for k in range(LITELLM_INSTANCES):
+        texts = frame.filter(pl.col("instance") == k)["json"].to_list()
+        if not texts:
             continue
-        body = ("\n".join(text for _, _, text in entries) + "\n").encode()
-        path = f"{_partition('litellm', date)}/spend-logs-litellm-{instance}-{date:%Y%m%d}.jsonl.gz"
+        body = ("\n".join(texts) + "\n").encode()
+        path = f"{_partition('litellm', date)}/spend-logs-litellm-{k}-{date:%Y%m%d}.jsonl.gz"
         ctx.landing.write(path, gzip_bytes([body]))
         stats["files"] += 1
-        stats["lines"] += len(entries)
-    stats["records"] = len(records)
+        stats["lines"] += len(texts)
+    stats["records"] = n
     return stats
 
 

@@ -458,3 +458,67 @@ def test_column_wise_otel_writer_writes_what_the_per_record_writer_gives(tmp_pat
         ]
         assert got.pop("cost_usd", 0) == pytest.approx(want.pop("cost_usd", 0), rel=1e-9, abs=1e-12)
         assert got == want
+
+
+def test_column_wise_litellm_writer_writes_what_the_per_record_writer_gives(tmp_path):
+    """LiteLLM rows are written column by column too; each must be what
+    `gateway_record_to_litellm_row` makes of the same canonical request."""
+    import polars as pl
+
+    from sample_data.population import build_population
+    from sample_data.randomness import USAGE, stream
+    from sample_data.source_day import SourceDayContext, write_litellm
+    from sample_data.sources import LITELLM_KEY, LITELLM_USER, plan_sources
+    from sample_data.storage import Landing
+    from sample_data.usage_lines import records_as_dicts
+    from sample_data.usage_records import draw_day_requests
+    from sample_data.workdays import Period
+
+    seed, day = 6, 2
+    period = Period(dt.date(2026, 1, 5), 3)
+    population = build_population(seed, period, 60)
+    plan = plan_sources(seed, population, ("litellm",))
+    records = draw_day_requests(
+        stream(seed, USAGE, day), population, population.state_on(day), day, 20.0
+    )
+    table = pl.Series(population.emails)
+    context = SourceDayContext(
+        seed, day, period.date(day), plan, population, Landing(str(tmp_path)), table
+    )
+    write_litellm(context, records, set())
+    written = {}
+    for _, row in litellm_rows(tmp_path):
+        as_string = row.pop("_metadata_was_string")
+        written[(row["startTime"], row["prompt_tokens"], row["completion_tokens"])] = (
+            row,
+            as_string,
+        )
+    assert len(written) == len(records) > 100
+
+    for row, record in enumerate(records_as_dicts(records, period.date(day), table)):
+        person, seq = int(records.person[row]), int(records.seq[row])
+        mode = int(plan.litellm_identity[person])
+        user = {LITELLM_USER: plan.litellm_user[person], LITELLM_KEY: ""}.get(mode)
+        tags = (
+            ["env:prod"]
+            if seq % 10 == 0
+            else (["env:prod", record["client"]] if seq % 2 else [record["client"]])
+        )
+        expected = gateway_record_to_litellm_row(
+            record,
+            user=user,
+            api_key=plan.api_key[person],
+            provider_prefix=seq % 3 == 0,
+            tags=tags,
+        )
+        actual, as_string = written[
+            (expected["startTime"], expected["prompt_tokens"], expected["completion_tokens"])
+        ]
+        assert as_string == (person % 2 == 1)
+        assert actual.pop("spend") == pytest.approx(expected.pop("spend"), rel=1e-9, abs=1e-12)
+        assert list(actual) == list(expected)  # same columns, same order
+        assert re.fullmatch(
+            r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}", actual["request_id"]
+        )
+        actual.pop("request_id"), expected.pop("request_id")
+        assert actual == expected
