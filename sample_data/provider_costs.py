@@ -80,15 +80,19 @@ def one_hour_price_rows(rows: list[tuple[str, str, str, str, str]]) -> list[tupl
 # --- what the vendor bills ----------------------------------------------------------
 
 
-def invoice_tokens(records, billed: np.ndarray, tokens: np.ndarray) -> dict:
+def invoice_tokens(records, billed: np.ndarray, tokens: np.ndarray, one_hour: bool = True) -> dict:
     """Σ billed tokens per (model, tier), as five token types (1-hour writes
-    split from the 5-minute ones): {(model, tier): [input, output, 5m, 1h, read]}."""
+    split from the 5-minute ones): {(model, tier): [input, output, 5m, 1h, read]}.
+    `one_hour=False`: the requests wrote 5-minute caches only."""
     rows = np.flatnonzero(billed)
     if not len(rows):
         return {}
     t = tokens[rows]
-    one_hour = one_hour_tokens(records.client[rows], records.seq[rows], t[:, 2])
-    split = np.column_stack([t[:, 0], t[:, 1], t[:, 2] - one_hour, one_hour, t[:, 3]])
+    if one_hour:
+        one_hour_writes = one_hour_tokens(records.client[rows], records.seq[rows], t[:, 2])
+    else:
+        one_hour_writes = np.zeros(len(rows), np.int64)
+    split = np.column_stack([t[:, 0], t[:, 1], t[:, 2] - one_hour_writes, one_hour_writes, t[:, 3]])
     key = records.model[rows].astype(np.int64) * 2 + records.tier[rows]
     sums = {}
     for k in np.unique(key).tolist():

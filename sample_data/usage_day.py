@@ -210,7 +210,10 @@ class _Day:
             r.error_requests += stats["error_requests"]
             r.billable_tokens += stats["billable_tokens"]
         if len(others):
-            extra = invoice_tokens(others, others.status == SUCCESS, others.tokens)
+            # Claude Code events and LiteLLM rows carry one cache-write count, priced
+            # as 5-minute writes; the requests sent through them write only those,
+            # so the vendor's report and the warehouse's estimate agree
+            extra = invoice_tokens(others, others.status == SUCCESS, others.tokens, one_hour=False)
             for key, sums in extra.items():
                 known = r.invoice_tokens.setdefault(key, [0] * len(sums))
                 r.invoice_tokens[key] = [a + b for a, b in zip(known, sums, strict=True)]
