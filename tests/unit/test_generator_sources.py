@@ -522,3 +522,35 @@ def test_column_wise_litellm_writer_writes_what_the_per_record_writer_gives(tmp_
         )
         actual.pop("request_id"), expected.pop("request_id")
         assert actual == expected
+
+
+def _billed(root: Path) -> Counter:
+    """Σ amount per (service_tier, token_type) over the vendor's cost-report pages."""
+    from decimal import Decimal
+
+    billed = Counter()
+    for path in sorted((root / "reference" / "provider_costs" / "anthropic").glob("*.json")):
+        for bucket in json.loads(path.read_text())["data"]:
+            for result in bucket["results"]:
+                if result["cost_type"] == "tokens":
+                    billed[(result["service_tier"], result["token_type"])] += Decimal(
+                        result["amount"]
+                    )
+    return billed
+
+
+def test_the_vendor_bills_other_sources_standard_tier_and_5_minute_writes(tmp_path):
+    """Neither format carries the batch tier or the 1-hour cache-write split, so the
+    requests sent through them are billed without either, and the vendor's report
+    agrees with what the warehouse can compute from them."""
+    gateway, others = tmp_path / "gateway", tmp_path / "others"
+    generate_landing(out=str(gateway), bad_rate=0.0, **SMALL)
+    generate_landing(out=str(others), sources="otel,litellm", bad_rate=0.0, **SMALL)
+    one_hour = "cache_creation.ephemeral_1h_input_tokens"
+    assert _billed(gateway)[("standard", one_hour)] > 0  # the gateway's agents write 1-hour caches
+    assert sum(v for (tier, _), v in _billed(gateway).items() if tier == "batch") > 0
+    billed = _billed(others)
+    assert billed and not any(
+        amount for (tier, token_type), amount in billed.items()
+        if tier == "batch" or token_type == one_hour
+    )  # fmt: skip
