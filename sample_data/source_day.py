@@ -511,10 +511,12 @@ def write_litellm(ctx: SourceDayContext, records: Records, seen: set) -> Counter
 
 
 def write_copilot(ctx: SourceDayContext, state: DayState, seen: set) -> Counter:
-    """The day's users-1-day report: Copilot users at work, some of them idle."""
+    """The day's users-1-day report: Copilot users at work who have taken up AI,
+    some of them with inline completions only."""
     plan, pop, date = ctx.plan, ctx.population, ctx.date
     stats = Counter()
-    users = np.flatnonzero(plan.copilot_user & state.active)
+    # Copilot is AI use too: never-users never touch it, others from their adoption day
+    users = np.flatnonzero(plan.copilot_user & state.active & pop.adopted_on(ctx.day))
     rng = stream(ctx.seed, copilot.COPILOT_EVENTS, ctx.day)
     workday = pop.period.is_workday(ctx.day)
     shown, interactions, completions, accepted, agent, ide, language, model = (

@@ -554,3 +554,16 @@ def test_the_vendor_bills_other_sources_standard_tier_and_5_minute_writes(tmp_pa
         amount for (tier, token_type), amount in billed.items()
         if tier == "batch" or token_type == one_hour
     )  # fmt: skip
+
+
+def test_copilot_users_are_people_who_took_up_ai(everything):
+    root, truth = everything
+    logins = {}
+    for _, row in copilot_rows(root):
+        logins.setdefault(row["user_login"].lower(), 0)
+        logins[row["user_login"].lower()] += row["user_initiated_interaction_count"]
+    employees = {v for (kind, _), v in identity_map(root).items() if kind == "github_login"}
+    mapping = identity_map(root)
+    users = {mapping[("github_login", login)] for login in logins}
+    assert users <= employees <= set(truth["identities"]["copilot_user_ids"])
+    assert users and not users & set(truth["never_user_ids"])
