@@ -1,11 +1,15 @@
 """One day of the non-gateway sources: the day's requests of OTel and LiteLLM users
 written in those tools' formats, and the day's Copilot report.
 
-Each request is first the canonical gateway record (`record_as_dict`, the same
-dict a gateway line holds) and then goes through the per-format writer functions
-(`otel_logs`, `litellm_logs`), so the generator and the equivalence test's
-converter share one definition of each format. Files are named after their own
-day only, so parallel days never touch the same file.
+The per-record writer functions of `otel_logs` and `litellm_logs` define each
+format (the equivalence test converts gateway lines with them). Writing a day
+record by record through them is several times slower than the gateway's
+writer, so the day is rendered here column by column with Polars, from the
+JSON those functions produce for one attribute or envelope;
+tests/unit/test_generator_sources.py checks every generated record against the
+per-record functions applied to the same canonical request (`records_as_dicts`).
+Files are named after their own day only, so parallel days never touch the same
+file.
 """
 
 from __future__ import annotations
