@@ -83,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"records written: {records:,} (valid gateway lines {truth['valid_usage_lines']:,})")
     print(f"seconds:         {seconds:.1f}")
     print(f"records/s:       {records / seconds:,.0f}")
+    requests = truth["usage"]["expected"]["requests"]
+    print(f"requests/s:      {requests / seconds:,.0f} ({requests:,} requests, every source)")
     print(f"cores:           {os.cpu_count()}")
     return 0
 
