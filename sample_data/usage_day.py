@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from sample_data import settings as cfg
+from sample_data import source_day
 from sample_data.plan import UsageDayPlan
 from sample_data.population import Population
 from sample_data.provider_costs import invoice_tokens
@@ -174,8 +175,6 @@ class _Day:
         return pool.take(np.flatnonzero(source == GATEWAY)), others, source[source != GATEWAY]
 
     def _write_other_sources(self, others: Records, other_source: np.ndarray) -> None:
-        from sample_data import source_day
-
         plan, r = self.ctx.run.sources, self.report
         ctx = source_day.SourceDayContext(
             seed=self.ctx.run.seed,
