@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import gzip
+import hashlib
 import io
 import json
 import re
@@ -262,6 +263,17 @@ def test_each_format_has_its_documented_shape(everything):
         if attrs["event.name"] == "api_error":
             assert not any(k in attrs for k in COUNTS)
     cc = by_source["claude_code"]
+    # the request id the warehouse derives (sources.md) is unique: nothing collapses
+    derived = Counter(
+        "cc-" + hashlib.sha256("|".join(str(part) for part in (
+            attrs["session.id"], attrs["event.timestamp"], attrs["model"],
+            *(attrs.get(k, "") for k in ("input_tokens", "output_tokens", "cache_read_tokens",
+                                         "cache_creation_tokens")),
+        )).encode()).hexdigest()[:32]
+        for _, attrs, _, _ in otel_records(root)
+        if attrs["event.name"] in ("api_request", "api_error")
+    )  # fmt: skip
+    assert len(derived) == sum(derived.values()) == cc["requests"]
     assert events["api_request"] == cc["success_requests"]
     assert events["api_error"] == cc["error_requests"]
     assert skipped == cc["skipped_records"] > 0
@@ -280,6 +292,8 @@ def test_each_format_has_its_documented_shape(everything):
         statuses[row["status"]] += 1
         prefixed += row["model"].startswith("anthropic/")
         as_string += row["_metadata_was_string"]
+    ids = Counter(row["request_id"] for _, row in litellm_rows(root))
+    assert len(ids) == sum(ids.values()) == by_source["litellm"]["requests"]
     assert statuses == {
         "success": by_source["litellm"]["success_requests"],
         "failure": by_source["litellm"]["error_requests"],
