@@ -238,6 +238,16 @@ def test_default_output_is_unchanged_by_the_sources_option(tmp_path):
     assert folders == {"_truth.json", "usage", "deploys", "roster", "reference"}
     assert not (plain / "reference" / "identities.csv").exists()
     assert "sources" not in json.loads((plain / "_truth.json").read_text())["args"]
+    # Copilot adds a tool, it takes no request away from the gateway log
+    with_copilot = tmp_path / "with-copilot"
+    assert (
+        main(["generate", "--out", str(with_copilot), *args, "--sources", "copilot,gateway"]) == 0
+    )
+    usage = {k: v for k, v in files_of(plain).items() if k.startswith("usage/")}
+    assert usage and usage == {
+        k: v for k, v in files_of(with_copilot).items() if k.startswith("usage/")
+    }
+    assert (with_copilot / "copilot").is_dir()
 
 
 def test_each_format_has_its_documented_shape(everything):
