@@ -339,7 +339,8 @@ def _add_sources_truth(truth, landing, plan, population, usage, unmatched: int) 
     candidates = [
         (kind, value, person)
         for kind, value, person in seen
-        if kind != "github_login" or plan.github_display[person] == value
+        if (kind != "github_login" or plan.github_display[person] == value)
+        and not (plan.handover and person in plan.handover[1:])
     ]
     left_out = choose_unmatched(plan.seed, candidates, unmatched)
     rows = write_identities(landing, plan, population, {(k, v) for k, v, _ in left_out})
@@ -351,9 +352,8 @@ def _add_sources_truth(truth, landing, plan, population, usage, unmatched: int) 
     }
     truth["identities"] = {
         "rows": rows,
-        "by_type": dict(
-            sorted(Counter(kind for kind, _, _ in identity_rows(plan, population)).items())
-        ),
+        "by_type": dict(sorted(Counter(row[0] for row in identity_rows(plan, population)).items())),
+        "handover": _handover_truth(plan, population),
         "copilot_user_ids": population.ids_where(plan.copilot_user),
     }
     truth["planted"]["unmatched_identities"] = [
@@ -362,3 +362,16 @@ def _add_sources_truth(truth, landing, plan, population, usage, unmatched: int) 
             left_out, key=lambda item: (IDENTITY_SOURCES[item[0]], item[0], item[1])
         )
     ]
+
+
+def _handover_truth(plan, population) -> dict | None:
+    if plan.handover is None:
+        return None
+    day, giver, taker = plan.handover
+    return {
+        "identity_type": "litellm_api_key",
+        "identity_value": plan.api_key[giver],
+        "date": population.period.date(day).isoformat(),
+        "from_employee_id": population.employee_id[giver],
+        "to_employee_id": population.employee_id[taker],
+    }

@@ -442,7 +442,7 @@ def write_litellm(ctx: SourceDayContext, records: Records, seen: set) -> Counter
         if person[i] < 0
     }
     api_key = [
-        plan.api_key[x] if x >= 0 else strangers[int(e)]
+        plan.api_key_on(x, ctx.day) if x >= 0 else strangers[int(e)]
         for x, e in zip(person.tolist(), records.email.tolist(), strict=True)
     ]
     user = [

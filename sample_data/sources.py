@@ -10,8 +10,10 @@ the batch tier, sources.md).
 Each tool names people its own way: Claude Code by `user.email`, or only by the
 account UUID; LiteLLM by `user` holding an email, a LiteLLM user id, or only the
 hashed API key; Copilot by GitHub login. `reference/identities.csv` maps the
-non-email identities to employee ids; `unmatched_identities` leaves N identities
-that do occur in the data out of it, and the truth lists them.
+non-email identities to employee ids, effective-dated: one LiteLLM key changes
+hands mid-period (only a point-in-time lookup attributes both holders);
+`unmatched_identities` leaves N identities that do occur in the data out of it,
+and the truth lists them.
 """
 
 from __future__ import annotations
@@ -107,6 +109,19 @@ class SourcePlan:
     github_display: tuple[str, ...]  # as GitHub reports it
     organization_id: str
     seed: int
+    # (day, giver, taker): the giver's LiteLLM key passes to the taker that day and
+    # the giver gets `handover_key`, so one key value names two people, one at a time
+    handover: tuple[int, int, int] | None = None
+    handover_key: str = ""
+
+    def api_key_on(self, person: int, day: int) -> str:
+        if self.handover is not None and day >= self.handover[0]:
+            _, giver, taker = self.handover
+            if person == giver:
+                return self.handover_key
+            if person == taker:
+                return self.api_key[giver]
+        return self.api_key[person]
 
     @property
     def splits_requests(self) -> bool:
@@ -149,7 +164,23 @@ def plan_sources(seed: int, population: Population, sources: tuple[str, ...]) ->
         "-".join(part.capitalize() for part in login.split("-")) if display_case[p] else login
         for p, login in enumerate(logins)
     ]
+    handover = None
+    day = population.period.days // 2
+    candidates = np.flatnonzero(
+        (request_source == LITELLM)
+        & (litellm_identity == LITELLM_KEY)
+        & (population.hire_day <= 0)
+        & (population.term_day >= population.period.days - 1)
+        & ~population.never_user
+    )
+    takers = candidates[population.adoption_day[candidates] <= day]
+    if len(candidates) >= 2 and len(takers) and day >= 1:
+        taker = int(rng.choice(takers))
+        giver = int(rng.choice(candidates[candidates != taker]))
+        handover = (day, giver, taker)
     return SourcePlan(
+        handover=handover,
+        handover_key=hashed_key(seed, "re-issued", handover[1]) if handover else "",
         sources=sources,
         request_sources=request_sources,
         request_source=request_source.astype(np.int8),
@@ -187,10 +218,26 @@ def identity_value(plan: SourcePlan, identity_type: str, person: int) -> str:
     }[identity_type][person]
 
 
-def identity_rows(plan: SourcePlan, population: Population) -> list[tuple[str, str, int]]:
-    """(identity_type, value, person) of every non-email identity the plan hands out:
-    the account UUID of every Claude Code user, the LiteLLM user id or key of LiteLLM
-    users not known by email, the GitHub login of every Copilot user."""
+def identity_rows(plan: SourcePlan, population: Population) -> list[tuple]:
+    """(identity_type, value, person, from_day, to_day) of every non-email identity
+    the plan hands out: the account UUID of every Claude Code user, the LiteLLM
+    user id or key of LiteLLM users not known by email, the GitHub login of every
+    Copilot user. from_day None: from the hire; to_day None: open."""
+    rows = [(*row, None, None) for row in _lasting_identities(plan, population)]
+    if plan.handover is not None:
+        day, giver, taker = plan.handover
+        key = "litellm_api_key"
+        rows = [row for row in rows if not (row[0] == key and row[2] in (giver, taker))]
+        rows += [
+            (key, plan.api_key[giver], giver, None, day),
+            (key, plan.handover_key, giver, day, None),
+            (key, plan.api_key[taker], taker, None, day),
+            (key, plan.api_key[giver], taker, day, None),
+        ]
+    return sorted(rows, key=lambda row: (row[2], row[0], row[3] or 0))
+
+
+def _lasting_identities(plan: SourcePlan, population: Population) -> list[tuple[str, str, int]]:
     rows = []
     for person in range(population.size):
         source = int(plan.request_source[person])
@@ -225,13 +272,16 @@ def identities_csv(
 ) -> bytes:
     period = population.period
     lines = [IDENTITIES_HEADER]
-    for identity_type, value, person in identity_rows(plan, population):
+    for identity_type, value, person, from_day, to_day in identity_rows(plan, population):
         if (identity_type, value) in left_out:
             continue
         hired = int(population.hire_day[person])
         start = population.hire_date[person] if hired > 0 else period.start
+        if from_day is not None:
+            start = period.date(from_day)
+        end = "" if to_day is None else period.date(to_day).isoformat()
         lines.append(
-            f"{population.employee_id[person]},{identity_type},{value},{start.isoformat()},"
+            f"{population.employee_id[person]},{identity_type},{value},{start.isoformat()},{end}"
         )
     return ("\n".join(lines) + "\n").encode()
 

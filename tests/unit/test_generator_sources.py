@@ -121,19 +121,53 @@ def gateway_records(root: Path):
             yield json.loads(line)
 
 
-def identity_map(root: Path) -> dict[tuple[str, str], str]:
+def identity_rows(root: Path) -> list[dict]:
     text = (root / "reference" / "identities.csv").read_text()
-    rows = list(csv.DictReader(io.StringIO(text)))
     assert text.splitlines()[0] == (
         "employee_id,identity_type,identity_value,effective_from,effective_to"
     )
-    mapping = {}
+    rows = list(csv.DictReader(io.StringIO(text)))
     for row in rows:
         assert row["identity_type"] in IDENTITY_TYPES
-        dt.date.fromisoformat(row["effective_from"])
-        assert row["effective_to"] == ""
-        mapping[(row["identity_type"], row["identity_value"].strip().lower())] = row["employee_id"]
+        row["effective_from"] = dt.date.fromisoformat(row["effective_from"])
+        row["effective_to"] = (
+            dt.date.fromisoformat(row["effective_to"]) if row["effective_to"] else dt.date.max
+        )
+        assert row["effective_from"] < row["effective_to"]
+    return rows
+
+
+def identity_map(root: Path) -> dict[tuple[str, str], set[str]]:
+    """(identity_type, value) -> the employees it ever names."""
+    mapping = {}
+    for row in identity_rows(root):
+        key = (row["identity_type"], row["identity_value"].strip().lower())
+        mapping.setdefault(key, set()).add(row["employee_id"])
     return mapping
+
+
+def resolver(root: Path):
+    """Resolve (type, value) on a day: roster emails, or the identity in force that
+    day (effective_to exclusive); None when nothing or more than one matches."""
+    emails = roster_emails(root)
+    rows = identity_rows(root) if (root / "reference" / "identities.csv").exists() else []
+    by_key = {}
+    for row in rows:
+        key = (row["identity_type"], row["identity_value"].strip().lower())
+        by_key.setdefault(key, []).append(row)
+
+    def resolve(identity, day: dt.date):
+        kind, value = identity
+        if kind == "email":
+            return emails.get(value)
+        found = {
+            row["employee_id"]
+            for row in by_key.get(identity, [])
+            if row["effective_from"] <= day < row["effective_to"]
+        }
+        return found.pop() if len(found) == 1 else None
+
+    return resolve
 
 
 def roster_emails(root: Path) -> dict[str, str]:
@@ -178,18 +212,11 @@ def litellm_tokens(row: dict) -> int:
 def usage_by_developer(root: Path) -> tuple[dict, dict, set]:
     """Billable tokens and requests per employee over every request source, and the
     identities that nothing in the map or the roster resolves."""
-    emails, mapping = roster_emails(root), {}
-    if (root / "reference" / "identities.csv").exists():
-        mapping = identity_map(root)
-
-    def resolve(identity):
-        kind, value = identity
-        return emails.get(value) if kind == "email" else mapping.get(identity)
-
+    resolve = resolver(root)
     tokens, requests, unresolved = Counter(), Counter(), set()
 
-    def add(source, identity, billable):
-        employee = resolve(identity)
+    def add(source, identity, day, billable):
+        employee = resolve(identity, day)
         if employee is None:
             unresolved.add((source, *identity))
         tokens[employee] += billable
@@ -197,23 +224,21 @@ def usage_by_developer(root: Path) -> tuple[dict, dict, set]:
 
     if (root / "usage").exists():
         for record in gateway_records(root):
-            add("gateway", ("email", record["user_email"].lower()), gateway_tokens(record))
+            day = dt.datetime.fromisoformat(record["timestamp"]).astimezone(dt.UTC).date()
+            add("gateway", ("email", record["user_email"].lower()), day, gateway_tokens(record))
     if (root / "otel").exists():
-        for _, attrs, _, _ in otel_records(root):
+        for day, attrs, _, _ in otel_records(root):
             if attrs["event.name"] in ("api_request", "api_error"):
                 billable = sum(int(attrs.get(k, 0)) for k in COUNTS)
-                add(
-                    "claude_code",
-                    otel_identity(attrs),
-                    billable * (attrs["event.name"] == "api_request"),
-                )
+                success = attrs["event.name"] == "api_request"
+                add("claude_code", otel_identity(attrs), day, billable * success)
     if (root / "litellm").exists():
-        for _, row in litellm_rows(root):
-            add("litellm", litellm_identity(row), litellm_tokens(row))
+        for day, row in litellm_rows(root):
+            add("litellm", litellm_identity(row), day, litellm_tokens(row))
     if (root / "copilot").exists():
-        for _, row in copilot_rows(root):
+        for day, row in copilot_rows(root):
             identity = ("github_login", row["user_login"].lower())
-            if resolve(identity) is None:
+            if resolve(identity, day) is None:
                 unresolved.add(("copilot", *identity))
     return tokens, requests, unresolved
 
@@ -337,6 +362,19 @@ def test_token_totals_per_developer_survive_any_mix_of_sources(tmp_path, everyth
     }
     assert sum(per_source.values()) == truth["usage"]["expected"]["billable_tokens"]
     assert all(per_source.values())  # every request source carried some of it
+    # one LiteLLM key changes hands: the map names two people by it, so only a
+    # point-in-time lookup attributes the new holder's requests
+    handover = truth["identities"]["handover"]
+    changed = dt.date.fromisoformat(handover["date"])
+    assert any(
+        day >= changed
+        for day, row in litellm_rows(root)
+        if row["api_key"] == handover["identity_value"] and not row["user"]
+    )
+    assert identity_map(root)[("litellm_api_key", handover["identity_value"])] == {
+        handover["from_employee_id"],
+        handover["to_employee_id"],
+    }
 
 
 def test_same_seed_same_bytes_other_seed_other_assignment(tmp_path, everything):
@@ -531,7 +569,7 @@ def test_column_wise_litellm_writer_writes_what_the_per_record_writer_gives(tmp_
         expected = gateway_record_to_litellm_row(
             record,
             user=user,
-            api_key=plan.api_key[person],
+            api_key=plan.api_key_on(person, day),
             provider_prefix=seq % 3 == 0,
             tags=tags,
         )
@@ -586,8 +624,8 @@ def test_copilot_users_are_people_who_took_up_ai(everything):
     for _, row in copilot_rows(root):
         logins.setdefault(row["user_login"].lower(), 0)
         logins[row["user_login"].lower()] += row["user_initiated_interaction_count"]
-    employees = {v for (kind, _), v in identity_map(root).items() if kind == "github_login"}
     mapping = identity_map(root)
-    users = {mapping[("github_login", login)] for login in logins}
+    employees = set().union(*(v for (kind, _), v in mapping.items() if kind == "github_login"))
+    users = set().union(*(mapping[("github_login", login)] for login in logins))
     assert users <= employees <= set(truth["identities"]["copilot_user_ids"])
     assert users and not users & set(truth["never_user_ids"])
