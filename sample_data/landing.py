@@ -118,17 +118,24 @@ def generate_landing(
             "unmatched_identities needs a source with its own identities (otel, litellm, copilot)"
         )
     requests_per_dev_day, bad_rate = float(requests_per_dev_day), float(bad_rate)
+    period = Period(start, days)
+    population = build_population(seed, period, employees)
+    # the default run stays exactly what it was before other sources existed
+    source_plan = plan_sources(seed, population, sources) if sources != DEFAULT_SOURCES else None
+    if source_plan is not None:
+        available = len(_unmatched_candidates(source_plan, identity_rows(source_plan, population)))
+        if unmatched_identities > available:
+            raise ValueError(
+                f"unmatched_identities is {unmatched_identities}, but this organisation hands "
+                f"out only {available} identities that can be left out; ask for fewer"
+            )
     landing = Landing(str(out))
     landing.prepare()
     # marks the location as ours at once, so an interrupted run can be overwritten
     landing.write(TRUTH_FILE, b'{"complete": false}\n')
 
-    period = Period(start, days)
-    population = build_population(seed, period, employees)
     plan = plan_traps(seed, period, population, bad_rate)
     reference = write_reference(landing, period)
-    # the default run stays exactly what it was before other sources existed
-    source_plan = plan_sources(seed, population, sources) if sources != DEFAULT_SOURCES else None
     run = UsageRun(seed, period, requests_per_dev_day, landing, source_plan)
     n_workers = _worker_count(workers, landing, population, requests_per_dev_day)
     deploys = DeploySimulator(seed, population, plan.deploys, landing)
@@ -334,15 +341,7 @@ def _add_sources_truth(truth, landing, plan, population, usage, unmatched: int) 
     seen = [
         (kind, identity_value(plan, kind, person), person) for kind, person in usage.seen_identities
     ]
-    # planted among identities delivered exactly as the map spells them, so the
-    # truth holds whatever case-folding the reader applies
-    candidates = [
-        (kind, value, person)
-        for kind, value, person in seen
-        if (kind != "github_login" or plan.github_display[person] == value)
-        and not (plan.handover and person in plan.handover[1:])
-    ]
-    left_out = choose_unmatched(plan.seed, candidates, unmatched)
+    left_out = choose_unmatched(plan.seed, _unmatched_candidates(plan, seen), unmatched)
     rows = write_identities(landing, plan, population, {(k, v) for k, v, _ in left_out})
     truth["usage"]["by_source"] = {
         TOOL_NAMES[name]: {
@@ -375,3 +374,15 @@ def _handover_truth(plan, population) -> dict | None:
         "from_employee_id": population.employee_id[giver],
         "to_employee_id": population.employee_id[taker],
     }
+
+
+def _unmatched_candidates(plan, identities) -> list[tuple[str, str, int]]:
+    """(type, value, person) that may be left out of the map: delivered exactly as the
+    map spells them (so the truth holds whatever case-folding the reader applies),
+    and not the key that changes hands."""
+    return [
+        (kind, value, person)
+        for kind, value, person, *_ in identities
+        if (kind != "github_login" or plan.github_display[person] == value)
+        and not (plan.handover and person in plan.handover[1:])
+    ]

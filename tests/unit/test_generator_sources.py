@@ -407,6 +407,12 @@ def test_bad_sources_exit_2_with_one_line(tmp_path, capsys):
     assert main(["generate", "--out", str(tmp_path / "x"), "--sources", "gateway,smtp"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "unknown source 'smtp'" in err
+    out = tmp_path / "too-many"
+    args = ["--employees", "10", "--days", "3", "--sources", "otel", "--unmatched-identities"]
+    assert main(["generate", "--out", str(out), *args, "500"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "unmatched_identities is 500" in err
+    assert not out.exists()  # refused before anything was written
     with pytest.raises(SystemExit):
         main(["generate", "--help"])
     assert "--sources" in capsys.readouterr().out
