@@ -8,10 +8,13 @@ import json
 
 import dagster as dg
 
+from orchestration.extract.sources import DEPLOYS, OTEL, USAGE
 from orchestration.landing import PARTITIONED_SOURCES, LandingZone
 from orchestration.resources import LandingResource
 
 JOB_NAME = "daily_warehouse"
+# The partitioned extraction assets, one per PARTITIONED_SOURCES folder.
+PARTITIONED_TABLES = tuple(source.table for source in (USAGE, DEPLOYS, OTEL))
 # Runs that write one WORK database carry its path in this tag; the instance
 # this project creates (orchestration/instance.py) lets one such run at a time
 # leave the queue, so a waiting run shows as Queued rather than as Started.
@@ -82,7 +85,7 @@ def _loaded_since(instance: dg.DagsterInstance, key: str, newest_change: float) 
     """Was partition `key` of every partitioned raw asset materialized after its
     newest file changed? (How the sensor starts on an instance where `aiw run`
     already loaded the landing zone, instead of loading it all again.)"""
-    for source in ("usage_requests", "deploy_records"):
+    for source in PARTITIONED_TABLES:
         records = instance.fetch_materializations(
             dg.AssetRecordsFilter(asset_key=dg.AssetKey(["raw", source]), asset_partitions=[key]),
             limit=1,

@@ -19,11 +19,17 @@ from fsspec.implementations.local import LocalFileSystem
 
 from orchestration.settings import partitions_start
 
-PARTITIONED_SOURCES = ("usage", "deploys")
+# Folders of daily delivery partitions (`<folder>/dt=YYYY-MM-DD/`); `otel` is
+# Claude Code telemetry as the OpenTelemetry Collector's file exporter writes it.
+PARTITIONED_SOURCES = ("usage", "deploys", "otel")
 _PARTITION_DIR = re.compile(r"^dt=(\d{4}-\d{2}-\d{2})$")
 ROSTER_FILE = re.compile(r"^roster_(\d{4}-\d{2}-\d{2})\.csv$")
 # What a partition folder's files must end with to be read (`.gz` is decompressed).
-PARTITION_SUFFIXES = {"usage": (".jsonl.gz", ".jsonl"), "deploys": (".csv", ".csv.gz")}
+PARTITION_SUFFIXES = {
+    "usage": (".jsonl.gz", ".jsonl"),
+    "deploys": (".csv", ".csv.gz"),
+    "otel": (".jsonl.gz", ".jsonl"),
+}
 REFERENCE_FILES = {
     "price_book": "reference/price_book.csv",
     "contracts": "reference/contracts.csv",
@@ -59,7 +65,7 @@ class IgnoredFile:
     unexpected_suffix."""
 
     source_file: str  # relative to the landing root
-    source: str | None  # usage, deploys, roster or reference when under one
+    source: str | None  # usage, deploys, otel, roster or reference when under one
     dt: dt.date | None  # the partition of its dt= folder, when that is a date
     reason: str
 

@@ -12,6 +12,7 @@ from dagster._core.storage.tags import (
     PARTITION_NAME_TAG,
 )
 
+from orchestration.landing import PARTITIONED_SOURCES
 from orchestration.settings import partitions_start
 
 # The oldest day the warehouse accepts (AIW_PARTITIONS_START, read by
@@ -58,7 +59,8 @@ def delivery_partitions(first_day: dt.date) -> dg.DailyPartitionsDefinition:
 
 
 def loaded_partitions(con) -> set[dt.date]:
-    """Delivery partitions (usage or deploys) that have files recorded in WORK."""
+    """Delivery partitions (of any partitioned landing folder) that have files
+    recorded in WORK."""
     exists = con.execute(
         "SELECT count(*) FROM information_schema.tables "
         "WHERE table_schema = 'raw' AND table_name = 'landing_files'"
@@ -67,7 +69,8 @@ def loaded_partitions(con) -> set[dt.date]:
         return set()
     rows = con.execute(
         "SELECT DISTINCT dt FROM raw.landing_files WHERE dt IS NOT NULL "
-        "AND source IN ('usage', 'deploys') AND file_status IN ('loaded', 'quarantined')"
+        f"AND source IN ({', '.join(repr(s) for s in PARTITIONED_SOURCES)}) "
+        "AND file_status IN ('loaded', 'quarantined')"
     ).fetchall()
     return {day for (day,) in rows}
 

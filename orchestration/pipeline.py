@@ -92,7 +92,8 @@ def resolve_days(
         raise UsageError(f"--end {end} is before --start {start}")
     in_range = [d for d in found if (not start or d >= start) and (not end or d <= end)]
     if not in_range and not (start and end):
-        raise UsageError(f"no usage/ or deploys/ dt=YYYY-MM-DD partitions found in {landing.url}")
+        folders = ", ".join(f"{source}/" for source in PARTITIONED_SOURCES)
+        raise UsageError(f"no dt=YYYY-MM-DD partitions ({folders}) found in {landing.url}")
     vanished = sorted(set(loaded) - set(found))
     # An open side of the range reaches the vanished partitions on that side too.
     reachable = sorted(

@@ -10,6 +10,7 @@ from data_quality.expectations import warm_up_in_background
 from orchestration.extract import (
     CONTRACTS,
     DEPLOYS,
+    OTEL,
     PRICE_BOOK,
     USAGE,
     LoadResult,
@@ -30,16 +31,25 @@ def _materialization(results: list[LoadResult]) -> dg.MaterializeResult:
     files = [row for result in results for row in result.file_rows()]
     totals = {
         key: sum(r.as_metadata()[key] for r in results)
-        for key in ("files", "files_quarantined", "lines_read", "rows_loaded", "rows_quarantined")
+        for key in (
+            "files",
+            "files_quarantined",
+            "lines_read",
+            "rows_loaded",
+            "rows_skipped",
+            "rows_quarantined",
+        )
     }
     unbalanced = [
         f["source_file"]
         for f in files
-        if f["lines_read"] != f["rows_loaded"] + f["rows_quarantined"]
+        if f["lines_read"] != f["rows_loaded"] + f["rows_skipped"] + f["rows_quarantined"]
     ]
     if unbalanced:
         # The identity is the contract: a mismatch means a line was lost.
-        raise dg.Failure(f"lines read != loaded + quarantined for {', '.join(unbalanced)}")
+        raise dg.Failure(
+            f"lines read != loaded + skipped + quarantined for {', '.join(unbalanced)}"
+        )
     metadata: dict = {**totals, "notes": "; ".join(n for r in results for n in r.notes) or "none"}
     if files:
         metadata["per_file"] = dg.MetadataValue.md(_file_table(files))
@@ -47,14 +57,18 @@ def _materialization(results: list[LoadResult]) -> dg.MaterializeResult:
 
 
 def _file_table(files: list[dict], limit: int = 200) -> str:
-    lines = ["| file | read | loaded | quarantined | status |", "|---|---|---|---|---|"]
+    lines = [
+        "| file | read | loaded | skipped | quarantined | status |",
+        "|---|---|---|---|---|---|",
+    ]
     for f in files[:limit]:
         status = f["file_status"] + (f" ({f['fault']})" if f["fault"] else "")
         lines.append(
-            f"| {f['source_file']} | {f['lines_read']} | {f['rows_loaded']} | {f['rows_quarantined']} | {status} |"
+            f"| {f['source_file']} | {f['lines_read']} | {f['rows_loaded']} | {f['rows_skipped']} "
+            f"| {f['rows_quarantined']} | {status} |"
         )
     if len(files) > limit:
-        lines.append(f"| … {len(files) - limit} more files | | | | |")
+        lines.append(f"| … {len(files) - limit} more files | | | | | |")
     return "\n".join(lines)
 
 
@@ -96,6 +110,10 @@ def _partitioned_asset(source, description: str, partitions_def: dg.PartitionsDe
 
 
 USAGE_DESCRIPTION = "AI gateway request logs, one row per accepted line, keyed by delivery date dt."
+OTEL_DESCRIPTION = (
+    "Claude Code telemetry (OpenTelemetry Collector file exporter, OTLP/JSON logs): one row "
+    "per accepted api_request / api_error log record, keyed by delivery date dt."
+)
 DEPLOYS_DESCRIPTION = (
     "CD deployment export rows, one row per accepted line, keyed by delivery date dt."
 )
@@ -167,7 +185,7 @@ def provider_cost_results(landing: LandingResource, warehouse: WarehouseResource
 
 
 _EXTRACTED = [
-    dg.AssetKey(["raw", source.table]) for source in (USAGE, DEPLOYS, PRICE_BOOK, CONTRACTS)
+    dg.AssetKey(["raw", source.table]) for source in (USAGE, DEPLOYS, OTEL, PRICE_BOOK, CONTRACTS)
 ] + [dg.AssetKey(["raw", "roster_snapshots"]), dg.AssetKey(["raw", "provider_cost_results"])]
 
 
@@ -220,10 +238,10 @@ def landing_audit(landing: LandingResource, warehouse: WarehouseResource):
     zone.check_readable()
     with warehouse.connect() as con:
         ignored = record_ignored_files(con, zone)
-        files, read, loaded, rejected = con.execute(
+        files, read, loaded, skipped, rejected = con.execute(
             "SELECT count(*), coalesce(sum(lines_read), 0), coalesce(sum(rows_loaded), 0), "
-            "coalesce(sum(rows_quarantined), 0) FROM raw.landing_files "
-            "WHERE file_status <> 'ignored'"
+            "coalesce(sum(rows_skipped), 0), coalesce(sum(rows_quarantined), 0) "
+            "FROM raw.landing_files WHERE file_status <> 'ignored'"
         ).fetchone()
         queued = [
             day.isoformat()
@@ -249,6 +267,7 @@ def landing_audit(landing: LandingResource, warehouse: WarehouseResource):
             "files": files,
             "lines_read": read,
             "rows_loaded": loaded,
+            "rows_skipped": skipped,
             "rows_quarantined": rejected,
             "files_ignored": len(ignored),
             "ignored_by_reason": dg.MetadataValue.json(
@@ -267,10 +286,11 @@ def landing_audit(landing: LandingResource, warehouse: WarehouseResource):
 
 
 def extraction_assets(partitions_def: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
-    """The extraction assets; usage and deploys are partitioned by delivery day."""
+    """The extraction assets; usage, deploys and otel are partitioned by delivery day."""
     return [
         _partitioned_asset(USAGE, USAGE_DESCRIPTION, partitions_def),
         _partitioned_asset(DEPLOYS, DEPLOYS_DESCRIPTION, partitions_def),
+        _partitioned_asset(OTEL, OTEL_DESCRIPTION, partitions_def),
         roster_snapshots,
         price_book,
         contracts,

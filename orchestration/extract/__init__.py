@@ -8,6 +8,7 @@ from orchestration.extract.loader import (
     FileResult,
     LoadResult,
     load_deploys_partition,
+    load_otel_partition,
     load_partition,
     load_reference,
     load_roster,
@@ -15,13 +16,14 @@ from orchestration.extract.loader import (
     record_ignored_files,
 )
 from orchestration.extract.provider_costs import load_provider_costs
-from orchestration.extract.sources import CONTRACTS, DEPLOYS, PRICE_BOOK, ROSTER, USAGE
+from orchestration.extract.sources import CONTRACTS, DEPLOYS, OTEL, PRICE_BOOK, ROSTER, USAGE
 from orchestration.extract.store import ensure_raw_schema
 from orchestration.landing import LandingZone
 
 __all__ = [
     "CONTRACTS",
     "DEPLOYS",
+    "OTEL",
     "PRICE_BOOK",
     "ROSTER",
     "USAGE",
@@ -30,6 +32,7 @@ __all__ = [
     "ensure_raw_schema",
     "extract_all",
     "load_deploys_partition",
+    "load_otel_partition",
     "load_partition",
     "load_provider_costs",
     "load_reference",
@@ -46,7 +49,7 @@ def extract_all(con: duckdb.DuckDBPyConnection, landing_root: str) -> list[LoadR
     results = [load_roster(con, landing)]
     results += [load_reference(con, landing, source) for source in (PRICE_BOOK, CONTRACTS)]
     results.append(load_provider_costs(con, landing))
-    for source in (USAGE, DEPLOYS):
+    for source in (USAGE, DEPLOYS, OTEL):
         results += [
             load_partition(con, landing, source, day) for day in landing.partitions(source.name)
         ]

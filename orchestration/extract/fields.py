@@ -294,6 +294,11 @@ def _json_clean(index: int, f: Field, cell: _Cell, partitions_start: dt.date | N
     elif f.kind == "int":
         minimum = "" if f.minimum is None else f" AND try_cast({s} AS BIGINT) >= {f.minimum}"
         present_ok = f"({t} IN ('UBIGINT', 'BIGINT') AND {short}{minimum})"
+    elif f.kind == "decimal":
+        # A JSON number that is finite (1e999 is not) and not below the minimum.
+        number = f"try_cast({s} AS DOUBLE)"
+        minimum = "" if f.minimum is None else f" AND {number} >= {f.minimum}"
+        present_ok = f"({t} IN ('UBIGINT', 'BIGINT', 'DOUBLE') AND isfinite({number}){minimum})"
     elif f.kind == "timestamp":
         typed = cell.parsed
         in_time = (

@@ -17,6 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from orchestration.extract.fields import validation_select
+from orchestration.extract.otel import OtelWriter
 from orchestration.extract.readers import (
     Digest,
     WholeFileFault,
@@ -26,6 +27,7 @@ from orchestration.extract.readers import (
 )
 from orchestration.extract.sources import (
     DEPLOYS,
+    OTEL,
     ROSTER,
     USAGE,
     Source,
@@ -44,8 +46,12 @@ class FileResult:
     source: str
     source_file: str
     dt: dt.date | None
+    # Lines read; for a source whose lines hold many records (OTLP/JSON), the
+    # records read, plus one per line quarantined whole.
     lines_read: int = 0
     rows_loaded: int = 0
+    # Records read but not usage (OTel user_prompt, tool_result, ...): counted, not loaded.
+    rows_skipped: int = 0
     rows_quarantined: int = 0
     file_status: str = "loaded"
     fault: str | None = None
@@ -53,7 +59,7 @@ class FileResult:
 
     @property
     def balanced(self) -> bool:
-        return self.lines_read == self.rows_loaded + self.rows_quarantined
+        return self.lines_read == self.rows_loaded + self.rows_skipped + self.rows_quarantined
 
 
 @dataclass
@@ -73,6 +79,10 @@ class LoadResult:
         return sum(f.rows_loaded for f in self.files)
 
     @property
+    def rows_skipped(self) -> int:
+        return sum(f.rows_skipped for f in self.files)
+
+    @property
     def rows_quarantined(self) -> int:
         return sum(f.rows_quarantined for f in self.files)
 
@@ -86,6 +96,7 @@ class LoadResult:
             "files_quarantined": self.files_quarantined,
             "lines_read": self.lines_read,
             "rows_loaded": self.rows_loaded,
+            "rows_skipped": self.rows_skipped,
             "rows_quarantined": self.rows_quarantined,
         }
 
@@ -102,6 +113,8 @@ def _sql_text(value: str) -> str:
 
 
 SCAN_ROWS = 32_768
+# Sources of usage requests: a partition load queues the request days it touches.
+REQUEST_SOURCES = (USAGE, OTEL)
 _T = TypeVar("_T")
 
 
@@ -126,9 +139,10 @@ class _Writer:
         relative: str,
         partition: dt.date | None,
         snapshot_date: dt.date | None = None,
-    ) -> tuple[int, int]:
+    ) -> tuple[int, int, int, int]:
+        """(lines read, loaded, skipped, quarantined) of one batch."""
         if not batch.num_rows:  # a header-only CSV: a valid file with no records
-            return 0, 0
+            return 0, 0, 0, 0
         con = self.con
         # DuckDB scans an Arrow table one record batch per thread: slice it (no copy).
         con.register("_aiw_batch", pa.Table.from_batches(batch.to_batches(max_chunksize=SCAN_ROWS)))
@@ -168,15 +182,21 @@ class _Writer:
                 "SELECT count(*) FILTER (WHERE reason IS NULL), count(*) FILTER (WHERE reason IS NOT NULL) "
                 "FROM _aiw_validated"
             ).fetchone()
-            return int(loaded), int(rejected)
+            return batch.num_rows, int(loaded), 0, int(rejected)
         finally:
             con.execute("DROP VIEW IF EXISTS _aiw_lines")
             con.execute("DROP TABLE IF EXISTS _aiw_validated")
             con.unregister("_aiw_batch")
 
 
+def _writer_for(con: duckdb.DuckDBPyConnection, source: Source):
+    if source is OTEL:
+        return OtelWriter(con)
+    return _Writer(con, source)
+
+
 def _load_file(
-    writer: _Writer,
+    writer: _Writer | OtelWriter,
     landing: LandingZone,
     relative: str,
     *,
@@ -187,20 +207,21 @@ def _load_file(
     result = FileResult(source=source.name, source_file=relative, dt=partition)
     digest = Digest.new()
     try:
-        if source.file_format == "json":
+        if source.file_format in ("json", "otlp"):
             batches: Iterable[pa.Table] = read_ahead(json_line_batches(landing, relative, digest))
         else:
             batches = [csv_cells(landing, relative, [f.name for f in source.fields], digest)]
         for batch in batches:
-            loaded, rejected = writer.write(
+            read, loaded, skipped, rejected = writer.write(
                 batch, relative=relative, partition=partition, snapshot_date=snapshot_date
             )
-            result.lines_read += batch.num_rows
+            result.lines_read += read
             result.rows_loaded += loaded
+            result.rows_skipped += skipped
             result.rows_quarantined += rejected
     except WholeFileFault as fault:
         _quarantine_file(writer.con, source, relative, partition, fault)
-        result.lines_read = result.rows_loaded = result.rows_quarantined = 0
+        result.lines_read = result.rows_loaded = result.rows_skipped = result.rows_quarantined = 0
         result.file_status = "quarantined"
         result.fault = fault.reason
     result.content_sha256 = digest.hexdigest()
@@ -237,6 +258,7 @@ def _record_file(con, result: FileResult, table: str) -> None:
             result.content_sha256,
             result.lines_read,
             result.rows_loaded,
+            result.rows_skipped,
             result.rows_quarantined,
             result.file_status,
             table,
@@ -277,7 +299,7 @@ def load_partition(
             [source.name, partition],
         )
         result = LoadResult(source=source.name, table=source.table, partition=partition)
-        writer = _Writer(con, source)
+        writer = _writer_for(con, source)
         for relative in landing.partition_files(source.name, partition):
             result.files.append(_load_file(writer, landing, relative, partition=partition))
         _queue_days_to_rebuild(con, source, partition)
@@ -295,18 +317,24 @@ def _queue_days_to_rebuild(con, source: Source, partition: dt.date) -> None:
     copies may sit on other days (a correction moving the request), so every
     day holding any copy is rebuilt: the partition's own days and those of the
     other copies, found by a semi-join of its request_ids against raw."""
-    if source is not USAGE:
+    if source not in REQUEST_SOURCES:
         return
+    # request_ids of different sources never meet (Claude Code's start `cc-`),
+    # and duplicates are decided within a source: one table at a time.
     con.execute(
         f"INSERT INTO raw.{USAGE_DAYS_TO_REBUILD} "
-        "SELECT DISTINCT CAST(requested_at AS DATE) FROM raw.usage_requests "
-        "WHERE request_id IN (SELECT request_id FROM raw.usage_requests WHERE dt = ?)",
+        f"SELECT DISTINCT CAST(requested_at AS DATE) FROM raw.{source.table} "
+        f"WHERE request_id IN (SELECT request_id FROM raw.{source.table} WHERE dt = ?)",
         [partition],
     )
 
 
 def load_usage_partition(con, landing: LandingZone, partition: dt.date) -> LoadResult:
     return load_partition(con, landing, USAGE, partition)
+
+
+def load_otel_partition(con, landing: LandingZone, partition: dt.date) -> LoadResult:
+    return load_partition(con, landing, OTEL, partition)
 
 
 def load_deploys_partition(con, landing: LandingZone, partition: dt.date) -> LoadResult:
@@ -393,7 +421,7 @@ def _parse_date(text: str) -> dt.date | None:
 def _file_result_from_manifest(con, table: str, relative: str) -> FileResult:
     row = con.execute(
         "SELECT source, dt, source_file, lines_read, rows_loaded, rows_quarantined, file_status, "
-        "content_sha256 FROM raw.landing_files WHERE table_name = ? AND source_file = ?",
+        "content_sha256, rows_skipped FROM raw.landing_files WHERE table_name = ? AND source_file = ?",
         [table, relative],
     ).fetchone()
     return FileResult(
@@ -405,6 +433,7 @@ def _file_result_from_manifest(con, table: str, relative: str) -> FileResult:
         rows_quarantined=row[5],
         file_status=row[6],
         content_sha256=row[7],
+        rows_skipped=row[8] or 0,
     )
 
 
@@ -441,7 +470,7 @@ def record_ignored_files(con: duckdb.DuckDBPyConnection, landing: LandingZone) -
             con.executemany(
                 _LANDING_FILE_INSERT,
                 [
-                    [f.source, f.dt, f.source_file, None, 0, 0, 0, "ignored", None, f.reason]
+                    [f.source, f.dt, f.source_file, None, 0, 0, 0, 0, "ignored", None, f.reason]
                     for f in ignored
                 ],
             )

@@ -162,3 +162,57 @@ CONTRACTS = Source(
 )
 
 ALL_SOURCES = (USAGE, DEPLOYS, ROSTER, PRICE_BOOK, CONTRACTS)
+
+# Claude Code's OpenTelemetry log records (orchestration.extract.otel), read
+# from otel/dt=YYYY-MM-DD/. Each record is flattened to one JSON object whose
+# members are these attributes (OTel name -> flat name, kind of value), plus
+# `event_name`, `timestamp` and `identity`; the fields below judge that object
+# with the gateway's rules. Not in ALL_SOURCES: its table is created from
+# store.CLAUDE_CODE_COLUMNS, which also holds record_index and request_id.
+OTEL_ATTRIBUTES = {
+    "event.name": ("event_name", "string"),
+    "event.timestamp": ("event_timestamp", "string"),
+    "user.email": ("user_email", "string"),
+    "user.account_uuid": ("account_uuid", "string"),
+    "session.id": ("session_id", "string"),
+    "model": ("model", "string"),
+    "input_tokens": ("input_tokens", COUNT),
+    "output_tokens": ("output_tokens", COUNT),
+    "cache_read_tokens": ("cache_read_tokens", COUNT),
+    "cache_creation_tokens": ("cache_creation_tokens", COUNT),
+    "cost_usd": ("cost_usd", "decimal"),
+    "error": ("error", "string"),
+}
+
+
+def _otel_field(name: str, kind: str = "string", **options) -> Field:
+    flat = OTEL_ATTRIBUTES[name][0] if name in OTEL_ATTRIBUTES else options.pop("flat")
+    return Field(name, kind, json_path=f"$.{flat}", column=options.pop("column", flat), **options)
+
+
+OTEL = Source(
+    name="otel",
+    table="claude_code_api_requests",
+    file_format="otlp",
+    partitioned=True,
+    extra_columns=(("dt", "DATE"),),
+    fields=(
+        _otel_field("event.name"),
+        # event.timestamp, else the record's timeUnixNano
+        _otel_field(
+            "timestamp", "timestamp", flat="timestamp", column="requested_at", check_delivery=True
+        ),
+        _otel_field("user.email", required=False),
+        _otel_field("user.account_uuid", required=False),
+        # user.email, else user.account_uuid: one of them identifies the user
+        _otel_field("user.email or user.account_uuid", flat="identity"),
+        _otel_field("session.id", required=False),
+        _otel_field("model"),
+        _otel_field("input_tokens", COUNT),
+        _otel_field("output_tokens", COUNT),
+        _otel_field("cache_read_tokens", COUNT),
+        _otel_field("cache_creation_tokens", COUNT),
+        _otel_field("cost_usd", "decimal", required=False, minimum=0),
+        _otel_field("error", required=False),
+    ),
+)

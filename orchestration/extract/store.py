@@ -30,6 +30,10 @@ LANDING_FILE_COLUMNS = (
     ("content_sha256", "VARCHAR"),
     ("lines_read", "BIGINT"),
     ("rows_loaded", "BIGINT"),
+    # Records read that are not usage (OTel user_prompt, tool_result, ...); 0
+    # for every other source, and for the rows of a WORK database written before
+    # the column existed. lines_read = rows_loaded + rows_skipped + rows_quarantined.
+    ("rows_skipped", "BIGINT DEFAULT 0"),
     ("rows_quarantined", "BIGINT"),
     ("file_status", "VARCHAR"),  # loaded | quarantined | ignored
     ("table_name", "VARCHAR"),  # the raw table it fills; NULL for an ignored file

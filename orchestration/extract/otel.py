@@ -1,0 +1,429 @@
+"""Claude Code telemetry: OTLP/JSON log records into raw.claude_code_api_requests.
+
+`<landing>/otel/dt=YYYY-MM-DD/*.jsonl[.gz]` is what the OpenTelemetry
+Collector's file exporter writes: one `ExportLogsServiceRequest` per line,
+`resourceLogs[].scopeLogs[].logRecords[]`, each attribute a
+`{"key": ..., "value": {"stringValue" | "intValue" | ...: ...}}` AnyValue
+(../shared/spec/sources.md, Claude Code telemetry).
+
+The unit of accounting is the log record. Per batch of lines, in DuckDB:
+
+1. lines are parsed and their envelope (the arrays and objects above the log
+   records) checked; a line that is not valid OTLP/JSON is quarantined whole
+   and counts as one unit (its detail says how many records it held, when
+   they could be counted);
+2. the log records of the other lines are unnested, and each is flattened to
+   one flat JSON object of the attributes the warehouse reads (record first,
+   then resource; AnyValues turned into plain JSON values by the rules of
+   `_value_sql`);
+3. records whose event name is not a usage event (`user_prompt`,
+   `tool_result`, ...) are skipped: counted, not loaded;
+4. the usage records are judged by the same validation SELECT as the gateway
+   log (fields.validation_select), so the reasons and their order are those
+   of the landing contract.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pyarrow as pa
+
+from orchestration.extract.fields import validation_select
+from orchestration.extract.sources import OTEL, OTEL_ATTRIBUTES
+from orchestration.extract.store import CLAUDE_CODE_TABLE
+from orchestration.settings import partitions_start
+
+# Events that are usage; every other named event is skipped (sources.md).
+USAGE_EVENTS = ("api_request", "api_error")
+# The record body may carry the event name with this prefix.
+BODY_EVENT_PREFIX = "claude_code."
+# Token counts of an api_error record: none are billable, absent = 0.
+ERROR_EVENT = "api_error"
+
+# Proto3 JSON numbers (OTLP/JSON also encodes doubles that way); anything else
+# in a number's place is a wrong type.
+_JSON_NUMBER = r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?"
+_DIGITS = r"-?[0-9]+"
+
+
+def _q(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _absent(v: str) -> str:
+    """An attribute value that says nothing: missing, JSON null, an empty
+    AnyValue (proto3: unset) or an empty string."""
+    return (
+        f"({v} IS NULL OR json_type({v}) = 'NULL' OR {v} = '{{}}' "
+        f"OR coalesce(json_extract_string({v}, '$.stringValue') = '', false))"
+    )
+
+
+def _lookup(key: str) -> str:
+    """The AnyValue of attribute `key`: the record's, else its resource's."""
+    record = f"_rv[list_position(_rk, {_q(key)})]"
+    resource = f"_pv[list_position(_pk, {_q(key)})]"
+    return f"CASE WHEN NOT {_absent(record)} THEN {record} WHEN NOT {_absent(resource)} THEN {resource} END"
+
+
+def _value_sql(v: str, kind: str) -> str:
+    """AnyValue JSON `v` as the plain JSON value the validator judges.
+
+    string: a stringValue is the string; any other AnyValue is kept as the
+      object it is, which the validator rejects as `wrong_type`.
+    count: an intValue (a JSON integer, or a string of digits as OTLP/JSON
+      writes 64-bit integers) or a stringValue of digits becomes a JSON
+      integer; a negative one stays negative (`negative_count`), a huge one
+      stays huge (`out_of_range`). Anything else (a doubleValue, `"1.5"`,
+      `"n/a"`) is kept as the AnyValue object: `wrong_type`.
+    decimal: a doubleValue or intValue, as a JSON number or a string holding
+      one (proto3 JSON accepts both), or a stringValue holding a number.
+    """
+
+    def member(name: str) -> tuple[str, str]:
+        return f"json_type({v}, '$.{name}')", f"json_extract_string({v}, '$.{name}')"
+
+    iv_t, iv_s = member("intValue")
+    sv_t, sv_s = member("stringValue")
+    dv_t, dv_s = member("doubleValue")
+
+    def digits(t: str, s: str) -> str:
+        return f"({t} = 'VARCHAR' AND regexp_full_match({s}, {_q(_DIGITS)}))"
+
+    def as_integer(s: str) -> str:
+        # JSON has no leading zeros: "007" is the integer 7.
+        return f"CAST(regexp_replace({s}, '^(-?)0+([0-9])', '\\1\\2') AS JSON)"
+
+    if kind == "string":
+        return f"CASE WHEN {sv_t} = 'VARCHAR' THEN json_extract({v}, '$.stringValue') ELSE {v} END"
+    if kind == "count":
+        return (
+            f"CASE WHEN {iv_t} IN ('UBIGINT', 'BIGINT') "
+            f"OR ({iv_t} = 'DOUBLE' AND regexp_full_match({iv_s}, {_q(_DIGITS)})) "
+            f"THEN json_extract({v}, '$.intValue') "
+            f"WHEN {digits(iv_t, iv_s)} THEN {as_integer(iv_s)} "
+            f"WHEN {digits(sv_t, sv_s)} THEN {as_integer(sv_s)} "
+            f"ELSE {v} END"
+        )
+    if kind == "decimal":
+        numeric = "('UBIGINT', 'BIGINT', 'DOUBLE')"
+
+        def text_number(t: str, s: str) -> str:
+            return f"({t} = 'VARCHAR' AND regexp_full_match({s}, {_q(_JSON_NUMBER)}))"
+
+        return (
+            f"CASE WHEN {dv_t} IN {numeric} THEN json_extract({v}, '$.doubleValue') "
+            f"WHEN {iv_t} IN {numeric} THEN json_extract({v}, '$.intValue') "
+            f"WHEN {text_number(dv_t, dv_s)} THEN CAST({dv_s} AS JSON) "
+            f"WHEN {digits(iv_t, iv_s)} THEN {as_integer(iv_s)} "
+            f"WHEN {text_number(sv_t, sv_s)} THEN CAST({sv_s} AS JSON) "
+            f"ELSE {v} END"
+        )
+    raise ValueError(kind)
+
+
+def _envelope_sql(enc_ok: str) -> list[str]:
+    """Statements that parse the lines of `_aiw_batch` and split them into
+    _otel_faults (line_number, reason, detail: a line quarantined whole) and
+    _otel_records (the log records of the lines without a fault)."""
+    is_array = "= 'ARRAY'"
+    absent_or_array = "IN ('ARRAY', 'NULL')"
+
+    def kind_ok(expr: str, path: str, allowed: str) -> str:
+        return f"coalesce(json_type({expr}, {_q(path)}), 'NULL') {allowed}"
+
+    def items(expr: str, path: str) -> str:
+        return (
+            f"CASE WHEN json_type({expr}, {_q(path)}) {is_array} "
+            f"THEN CAST(json_extract({expr}, {_q(path)}) AS JSON[]) ELSE [] END"
+        )
+
+    return [
+        f"""CREATE OR REPLACE TEMP TABLE _otel_lines AS
+        SELECT line_number, raw_text, {enc_ok} AS _enc_ok,
+          CASE WHEN {enc_ok} AND json_valid(raw_text) THEN CAST(raw_text AS JSON) END AS doc
+        FROM _aiw_batch""",
+        f"""CREATE OR REPLACE TEMP TABLE _otel_rl AS
+        SELECT line_number, unnest(_items) AS rl, unnest(range(len(_items))) AS rl_index
+        FROM (SELECT line_number, {items("doc", "$.resourceLogs")} AS _items
+              FROM _otel_lines WHERE json_type(doc) = 'OBJECT')""",
+        f"""CREATE OR REPLACE TEMP TABLE _otel_sl AS
+        SELECT line_number, rl_index, _res, unnest(_items) AS sl, unnest(range(len(_items))) AS sl_index
+        FROM (SELECT line_number, rl_index, {items("rl", "$.resource.attributes")} AS _res,
+                {items("rl", "$.scopeLogs")} AS _items
+              FROM _otel_rl WHERE json_type(rl) = 'OBJECT')""",
+        f"""CREATE OR REPLACE TEMP TABLE _otel_all_records AS
+        SELECT line_number, rl_index, sl_index, _res, unnest(_items) AS lr,
+          unnest(range(len(_items))) AS lr_index
+        FROM (SELECT line_number, rl_index, sl_index, _res, {items("sl", "$.logRecords")} AS _items
+              FROM _otel_sl WHERE json_type(sl) = 'OBJECT')""",
+        # A line's first envelope fault (by level), or none.
+        f"""CREATE OR REPLACE TEMP TABLE _otel_faults AS
+        WITH found AS (
+          SELECT line_number, 0 AS level,
+            CASE WHEN NOT _enc_ok THEN 'invalid_encoding' ELSE 'invalid_json' END AS reason,
+            CASE WHEN NOT _enc_ok THEN 'line is not valid UTF-8 (bytes shown as \\xNN)'
+                 WHEN doc IS NULL THEN 'not valid JSON'
+                 WHEN json_type(doc) <> 'OBJECT' THEN 'not a JSON object'
+                 ELSE 'not OTLP/JSON: resourceLogs is not an array' END AS detail
+          FROM _otel_lines
+          WHERE doc IS NULL OR json_type(doc) <> 'OBJECT'
+            OR NOT {kind_ok("doc", "$.resourceLogs", absent_or_array)}
+          UNION ALL
+          SELECT line_number, 1, 'invalid_json',
+            'not OTLP/JSON: resourceLogs[' || rl_index || '] ' || CASE
+              WHEN json_type(rl) <> 'OBJECT' THEN 'is not an object'
+              WHEN NOT {kind_ok("rl", "$.resource", "IN ('OBJECT', 'NULL')")} THEN '.resource is not an object'
+              WHEN NOT {kind_ok("rl", "$.resource.attributes", absent_or_array)} THEN '.resource.attributes is not an array'
+              ELSE '.scopeLogs is not an array' END
+          FROM _otel_rl
+          WHERE json_type(rl) <> 'OBJECT'
+            OR NOT {kind_ok("rl", "$.resource", "IN ('OBJECT', 'NULL')")}
+            OR NOT {kind_ok("rl", "$.resource.attributes", absent_or_array)}
+            OR NOT {kind_ok("rl", "$.scopeLogs", absent_or_array)}
+          UNION ALL
+          SELECT line_number, 2, 'invalid_json',
+            'not OTLP/JSON: resourceLogs[' || rl_index || '].scopeLogs[' || sl_index || '] '
+            || CASE WHEN json_type(sl) <> 'OBJECT' THEN 'is not an object'
+                    ELSE '.logRecords is not an array' END
+          FROM _otel_sl
+          WHERE json_type(sl) <> 'OBJECT' OR NOT {kind_ok("sl", "$.logRecords", absent_or_array)}
+        ), counted AS (
+          SELECT line_number, count(*) AS records FROM _otel_all_records GROUP BY line_number
+        )
+        SELECT found.line_number, arg_min(reason, level) AS reason,
+          arg_min(detail, level) || CASE WHEN max(counted.records) > 0
+            THEN ' (the line held ' || max(counted.records) || ' log records)' ELSE '' END AS detail
+        FROM found LEFT JOIN counted USING (line_number)
+        GROUP BY found.line_number""",
+        """CREATE OR REPLACE TEMP TABLE _otel_records AS
+        SELECT line_number, rl_index, sl_index, lr_index, _res, lr,
+          CAST(row_number() OVER (PARTITION BY line_number ORDER BY rl_index, sl_index, lr_index) - 1
+               AS BIGINT) AS record_index
+        FROM _otel_all_records ANTI JOIN _otel_faults USING (line_number)""",
+    ]
+
+
+def _flatten_sql(partition: dt.date | None) -> str:
+    """_otel_flat: one row per log record of a sound line, with its position,
+    its category (usage | skipped), the flat JSON object the validator reads
+    (`_checked`), the record's own text (`raw_text`, for the quarantine), the
+    timestamp as delivered (for request_id) and a shape fault, if any."""
+    delivery = "NULL" if partition is None else f"DATE '{partition.isoformat()}'"
+    values = {key: _value_sql(f"_a_{flat}", kind) for key, (flat, kind) in OTEL_ATTRIBUTES.items()}
+    lookups = ",\n    ".join(
+        f"{_lookup(key)} AS _a_{flat}" for key, (flat, _) in OTEL_ATTRIBUTES.items()
+    )
+    body = "json_extract_string(lr, '$.body.stringValue')"
+    event_from_body = (
+        f"CASE WHEN json_type(lr, '$.body.stringValue') = 'VARCHAR' AND {body} <> '' "
+        f"THEN to_json(CASE WHEN starts_with({body}, {_q(BODY_EVENT_PREFIX)}) "
+        f"THEN substr({body}, {len(BODY_EVENT_PREFIX) + 1}) ELSE {body} END) END"
+    )
+    event = f"coalesce({values['event.name']}, {event_from_body})"
+    nanos = "json_extract_string(lr, '$.timeUnixNano')"
+    nanos_ok = (
+        f"(json_type(lr, '$.timeUnixNano') IN ('VARCHAR', 'UBIGINT') "
+        f"AND regexp_full_match({nanos}, '[0-9]+') AND try_cast({nanos} AS BIGINT) > 0)"
+    )
+    from_nanos = (
+        f"to_json(strftime(make_timestamp(CAST({nanos} AS BIGINT) // 1000), "
+        "'%Y-%m-%dT%H:%M:%S.%f') || 'Z')"
+    )
+    # timeUnixNano 0 means "unknown" in OTLP: absent, like a missing one.
+    nanos_given = f"coalesce(json_type(lr, '$.timeUnixNano'), 'NULL') <> 'NULL' AND {nanos} <> '0'"
+    timestamp = (
+        f"CASE WHEN _a_event_timestamp IS NOT NULL THEN {values['event.timestamp']} "
+        f"WHEN {nanos_ok} THEN {from_nanos} "
+        f"WHEN {nanos_given} THEN json_extract(lr, '$.timeUnixNano') END"
+    )
+    timestamp_text = (
+        "CASE WHEN _a_event_timestamp IS NOT NULL "
+        "THEN json_extract_string(_a_event_timestamp, '$.stringValue') "
+        f"ELSE {nanos} END"
+    )
+    identity = f"CASE WHEN _a_user_email IS NOT NULL THEN {values['user.email']} ELSE {values['user.account_uuid']} END"
+    counts = {}
+    for key, (flat, kind) in OTEL_ATTRIBUTES.items():
+        if kind == "count":
+            counts[flat] = (
+                f"CASE WHEN _a_{flat} IS NULL AND _event_text = {_q(ERROR_EVENT)} "
+                f"THEN CAST('0' AS JSON) ELSE {values[key]} END"
+            )
+    flat_members = [
+        ("event_name", "_event"),
+        ("timestamp", "_timestamp"),
+        ("identity", identity),
+        *(
+            (flat, counts.get(flat, values[key]))
+            for key, (flat, _) in OTEL_ATTRIBUTES.items()
+            if key not in ("event.name", "event.timestamp")
+        ),
+    ]
+    flat_object = "json_object(" + ", ".join(f"{_q(k)}, {e}" for k, e in flat_members) + ")"
+    keys = "list_transform({0}, lambda a: json_extract_string(a, '$.key'))"
+    vals = "list_transform({0}, lambda a: json_extract(a, '$.value'))"
+    record_attrs = (
+        "CASE WHEN json_type(lr, '$.attributes') = 'ARRAY' "
+        "THEN CAST(json_extract(lr, '$.attributes') AS JSON[]) ELSE [] END"
+    )
+    usage = ", ".join(_q(e) for e in USAGE_EVENTS)
+    return f"""CREATE OR REPLACE TEMP TABLE _otel_flat AS
+WITH attrs AS (
+  SELECT line_number, record_index, lr,
+    {keys.format(record_attrs)} AS _rk, {vals.format(record_attrs)} AS _rv,
+    {keys.format("_res")} AS _pk, {vals.format("_res")} AS _pv
+  FROM _otel_records
+), found AS (
+  SELECT line_number, record_index, lr,
+    {lookups}
+  FROM attrs
+), named AS (
+  SELECT *, {event} AS _event FROM found
+), typed AS (
+  SELECT *,
+    CASE WHEN json_type(_event) = 'VARCHAR' THEN json_extract_string(_event, '$') END AS _event_text,
+    {timestamp} AS _timestamp
+  FROM named
+)
+SELECT
+  CAST(row_number() OVER () AS BIGINT) AS _rec,
+  line_number, record_index,
+  CASE WHEN _event_text IS NOT NULL AND _event_text NOT IN ({usage}) THEN 'skipped' ELSE 'usage' END
+    AS category,
+  CASE WHEN json_type(lr) <> 'OBJECT' THEN 'log record is not an object'
+       WHEN coalesce(json_type(lr, '$.attributes'), 'NULL') NOT IN ('ARRAY', 'NULL')
+         THEN 'attributes is not an array' END AS shape_fault,
+  {timestamp_text} AS timestamp_text,
+  CAST(lr AS VARCHAR) AS raw_text,
+  CAST({flat_object} AS VARCHAR) AS _checked,
+  {delivery} AS _dt
+FROM typed"""
+
+
+# The raw columns extraction fills, in table order after dt, source_file.
+_RAW_COLUMNS = (
+    "line_number",
+    "record_index",
+    "event_name",
+    "request_id",
+    "requested_at",
+    "user_email",
+    "account_uuid",
+    "session_id",
+    "model",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_creation_tokens",
+    "cost_usd",
+    "error",
+)
+
+
+def request_id_sql(session: str, timestamp_text: str, model: str, counts: list[str]) -> str:
+    """`cc-` + the first 32 hex digits of SHA-256 over
+    session.id|timestamp as delivered|model|input|output|cache_read|cache_creation
+    (sources.md); an absent session.id is the empty string."""
+    parts = [
+        f"coalesce({session}, '')",
+        timestamp_text,
+        model,
+        *(f"CAST({c} AS VARCHAR)" for c in counts),
+    ]
+    return "'cc-' || left(sha256(" + " || '|' || ".join(parts) + "), 32)"
+
+
+class OtelWriter:
+    """Flattens, judges and appends batches of OTLP/JSON lines of one file."""
+
+    source = OTEL
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self.select = validation_select(
+            list(OTEL.fields),
+            source_kind="json",
+            relation="_aiw_lines",
+            partitions_start=partitions_start(),
+        )
+
+    def write(
+        self, batch: pa.Table, *, relative: str, partition: dt.date | None, **_
+    ) -> tuple[int, int, int, int]:
+        """(records read, loaded, skipped, quarantined) of one batch of lines."""
+        if not batch.num_rows:
+            return 0, 0, 0, 0
+        con = self.con
+        con.register("_aiw_batch", batch)
+        enc_ok = "_encoding_ok" if "_encoding_ok" in batch.column_names else "true"
+        delivery = "NULL" if partition is None else f"DATE '{partition.isoformat()}'"
+        file_sql = _q(relative)
+        source_sql = _q(OTEL.name)
+        try:
+            for statement in _envelope_sql(enc_ok):
+                con.execute(statement)
+            con.execute(_flatten_sql(partition))
+            con.execute(
+                "CREATE OR REPLACE TEMP VIEW _aiw_lines AS SELECT _rec AS line_number, raw_text, "
+                "_checked, _dt FROM _otel_flat WHERE category = 'usage'"
+            )
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _aiw_validated AS {self.select}")
+            # A record whose shape is not OTLP is rejected whatever its fields say.
+            con.execute(
+                """CREATE OR REPLACE TEMP TABLE _otel_judged AS
+                SELECT f.line_number, f.record_index, f.timestamp_text, v.* EXCLUDE (line_number, raw_text, reason, detail),
+                  CASE WHEN f.shape_fault IS NOT NULL THEN 'invalid_json' ELSE v.reason END AS reason,
+                  coalesce(f.shape_fault, v.detail) AS detail, f.raw_text
+                FROM _aiw_validated AS v JOIN _otel_flat AS f ON f._rec = v.line_number"""
+            )
+            request_id = request_id_sql(
+                "session_id",
+                "timestamp_text",
+                "model",
+                ["input_tokens", "output_tokens", "cache_read_tokens", "cache_creation_tokens"],
+            )
+            selected = ", ".join(request_id if c == "request_id" else c for c in _RAW_COLUMNS)
+            con.execute(
+                f"INSERT INTO raw.{CLAUDE_CODE_TABLE} (dt, source_file, {', '.join(_RAW_COLUMNS)}) "
+                f"SELECT {delivery}, {file_sql}, {selected} FROM _otel_judged WHERE reason IS NULL"
+            )
+            con.execute(
+                "INSERT INTO raw.quarantined_records SELECT "
+                f"{source_sql}, {delivery}, {file_sql}, line_number, reason, "
+                "'record ' || record_index || ' of line ' || line_number || ': ' || detail, "
+                "raw_text, NULL FROM _otel_judged WHERE reason IS NOT NULL"
+            )
+            con.execute(
+                "INSERT INTO raw.quarantined_records SELECT "
+                f"{source_sql}, {delivery}, {file_sql}, f.line_number, f.reason, f.detail, "
+                "rtrim(l.raw_text, chr(10)), NULL "
+                "FROM _otel_faults AS f JOIN _otel_lines AS l USING (line_number)"
+            )
+            faults, loaded, rejected = con.execute(
+                "SELECT (SELECT count(*) FROM _otel_faults), "
+                "count(*) FILTER (WHERE reason IS NULL), count(*) FILTER (WHERE reason IS NOT NULL) "
+                "FROM _otel_judged"
+            ).fetchone()
+            (skipped,) = con.execute(
+                "SELECT count(*) FROM _otel_flat WHERE category = 'skipped'"
+            ).fetchone()
+            read = faults + loaded + rejected + skipped
+            return int(read), int(loaded), int(skipped), int(rejected + faults)
+        finally:
+            con.execute("DROP VIEW IF EXISTS _aiw_lines")
+            for table in (
+                "_otel_lines",
+                "_otel_rl",
+                "_otel_sl",
+                "_otel_all_records",
+                "_otel_faults",
+                "_otel_records",
+                "_otel_flat",
+                "_aiw_validated",
+                "_otel_judged",
+            ):
+                con.execute(f"DROP TABLE IF EXISTS {table}")
+            con.unregister("_aiw_batch")
