@@ -129,8 +129,8 @@ def _files(con: Connection, scope: Scope) -> pd.DataFrame:
             WHERE line_number IS NOT NULL AND {in_scope} GROUP BY source_file
         )
         SELECT files.source, files.dt, files.source_file, files.file_status,
-               files.lines_read, files.rows_loaded, files.rows_quarantined,
-               files.rows_loaded + files.rows_quarantined AS rows_accounted,
+               files.lines_read, files.rows_loaded, files.rows_skipped, files.rows_quarantined,
+               files.rows_loaded + files.rows_skipped + files.rows_quarantined AS rows_accounted,
                coalesce(loaded.rows, 0) AS rows_in_table,
                coalesce(rejected.rows, 0) AS rows_in_quarantine
         FROM files
@@ -205,7 +205,7 @@ def landing_files_balanced(con: Connection, config: DQConfig, scope: Scope) -> O
         threshold=0,
         summary=(
             f"{len(unbalanced)} of {len(files)} files break lines read = rows loaded + rows "
-            f"quarantined or disagree with the rows present; {len(orphans)} files have raw rows "
+            f"skipped + rows quarantined or disagree with the rows present; {len(orphans)} files have raw rows "
             f"but no accounting ({scope.describe()}); "
             f"{fmt(files.lines_read.sum())} lines read, {fmt(files.rows_loaded.sum())} loaded, "
             f"{fmt(files.rows_quarantined.sum())} quarantined"

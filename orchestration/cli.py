@@ -154,6 +154,11 @@ def _print_outcome(outcome, serving: Path, verbose: bool = False) -> None:
                 f"  {name:<20} files {meta.get('files', 0):>5}  read {meta['lines_read']:>10,}  "
                 f"loaded {meta['rows_loaded']:>10,}  quarantined {meta['rows_quarantined']:>7,}"
                 + (
+                    f"  skipped (not usage) {meta['rows_skipped']:,}"
+                    if meta.get("rows_skipped")
+                    else ""
+                )
+                + (
                     f"  (whole files quarantined: {meta['files_quarantined']})"
                     if meta.get("files_quarantined")
                     else ""

@@ -23,6 +23,7 @@ select
     files.content_sha256,
     files.lines_read,
     files.rows_loaded,
+    files.rows_skipped,
     files.rows_quarantined,
     files.file_status,
     files.file_status_reason,

@@ -15,6 +15,7 @@ renamed as (
         content_sha256,
         lines_read,
         rows_loaded,
+        rows_skipped,
         rows_quarantined,
         file_status,
         reason as file_status_reason
