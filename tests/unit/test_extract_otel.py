@@ -183,65 +183,62 @@ def test_hand_written_fixtures_load_usage_skip_other_events_and_balance(con, tmp
              "claude-opus-4-1", 0, 0, 0, 0, None, "Request timed out.")  # fmt: skip
     opus = (2, 1, "api_request", at("2026-04-07 10:03:58.020"), *grace, grace_session,
             "claude-opus-4-1", 2150, 1930, 15320, 4096, 0.3366, None)  # fmt: skip
-    assert (
-        loaded
-        == [
-            # stringValue counts and cost (what Claude Code sends)
-            (
-                1,
-                1,
-                "api_request",
-                at("2026-04-07 09:12:38.907"),
-                *ada,
-                ada_session,
-                "claude-sonnet-4-5",
-                1200,
-                350,
-                8000,
-                0,
-                0.0101,
-                None,
-            ),  # fmt: skip
-            # intValue as a string of digits and as a JSON number; doubleValue cost
-            (
-                1,
-                4,
-                "api_request",
-                at("2026-04-07 09:12:44.263"),
-                *ada,
-                ada_session,
-                "claude-haiku-4-5",
-                300,
-                45,
-                0,
-                2048,
-                0.0007,
-                None,
-            ),  # fmt: skip
-            # the email only on the resource: looked up there
-            error,
-            opus,
-            (1, 0, *error[2:]),
-            (1, 1, *opus[2:]),
-            # no event.timestamp: the record's timeUnixNano
-            (
-                2,
-                0,
-                "api_request",
-                at("2026-04-07 11:20:00.250"),
-                None,
-                "c4ca4238-a0b9-4382-8dcc-509a6f75849b",
-                "ses-0b8e7c6d-5a49-4382-a1b0-c9d8e7f6a5b4",
-                "claude-sonnet-4-5",
-                800,
-                120,
-                0,
-                0,
-                0.0042,
-                None,
-            ),  # fmt: skip
-        ]
-    )
+    assert loaded == [
+        # stringValue counts and cost (what Claude Code sends)
+        (
+            1,
+            1,
+            "api_request",
+            at("2026-04-07 09:12:38.907"),
+            *ada,
+            ada_session,
+            "claude-sonnet-4-5",
+            1200,
+            350,
+            8000,
+            0,
+            0.0101,
+            None,
+        ),
+        # intValue as a string of digits and as a JSON number; doubleValue cost
+        (
+            1,
+            4,
+            "api_request",
+            at("2026-04-07 09:12:44.263"),
+            *ada,
+            ada_session,
+            "claude-haiku-4-5",
+            300,
+            45,
+            0,
+            2048,
+            0.0007,
+            None,
+        ),
+        # the email only on the resource: looked up there
+        error,
+        opus,
+        (1, 0, *error[2:]),
+        (1, 1, *opus[2:]),
+        # no event.timestamp: the record's timeUnixNano
+        (
+            2,
+            0,
+            "api_request",
+            at("2026-04-07 11:20:00.250"),
+            None,
+            "c4ca4238-a0b9-4382-8dcc-509a6f75849b",
+            "ses-0b8e7c6d-5a49-4382-a1b0-c9d8e7f6a5b4",
+            "claude-sonnet-4-5",
+            800,
+            120,
+            0,
+            0,
+            0.0042,
+            None,
+        ),
+    ]
     ids = dict(
         ((line, index), request_id)
         for line, index, _, request_id in rows(con)[:2]  # the first file's line 1
