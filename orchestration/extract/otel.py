@@ -26,6 +26,7 @@ The unit of accounting is the log record. Per batch of lines, in DuckDB:
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import duckdb
 import pyarrow as pa
@@ -124,108 +125,171 @@ def _value_sql(v: str, kind: str) -> str:
     raise ValueError(kind)
 
 
-def _envelope_sql(enc_ok: str) -> list[str]:
-    """Statements that parse the lines of `_aiw_batch` and split them into
-    _otel_faults (line_number, reason, detail: a line quarantined whole) and
-    _otel_records (the log records of the lines without a fault)."""
-    is_array = "= 'ARRAY'"
-    absent_or_array = "IN ('ARRAY', 'NULL')"
+# What a sound line holds, parsed once: the members the warehouse reads, each
+# attribute value kept as the JSON text of its AnyValue. json_transform is
+# lenient (a mistyped member becomes NULL), so the envelope is checked first by
+# _LINE_FAULTS and a record's own shape by OtelWriter.
+_LINE_STRUCTURE = json.dumps(
+    {
+        "resourceLogs": [
+            {
+                "resource": {"attributes": [{"key": "VARCHAR", "value": "JSON"}]},
+                "scopeLogs": [
+                    {
+                        "logRecords": [
+                            {
+                                "timeUnixNano": "JSON",
+                                "body": "JSON",
+                                "attributes": [{"key": "VARCHAR", "value": "JSON"}],
+                            }
+                        ]
+                    }
+                ],
+            }
+        ]
+    }
+)
+_RECORDS = "$.resourceLogs[*].scopeLogs[*].logRecords[*]"
+# The envelope above the log records: (JSON path, JSON types allowed), checked
+# in this order; NULL stands for an absent member. A `[*]` path must hold only
+# those types in every element it reaches.
+_LINE_FAULTS = (
+    ("$.resourceLogs", ("ARRAY", "NULL")),
+    ("$.resourceLogs[*]", ("OBJECT",)),
+    ("$.resourceLogs[*].resource", ("OBJECT", "NULL")),
+    ("$.resourceLogs[*].resource.attributes", ("ARRAY", "NULL")),
+    ("$.resourceLogs[*].scopeLogs", ("ARRAY", "NULL")),
+    ("$.resourceLogs[*].scopeLogs[*]", ("OBJECT",)),
+    ("$.resourceLogs[*].scopeLogs[*].logRecords", ("ARRAY", "NULL")),
+)
 
-    def kind_ok(expr: str, path: str, allowed: str) -> str:
-        return f"coalesce(json_type({expr}, {_q(path)}), 'NULL') {allowed}"
 
-    def items(expr: str, path: str) -> str:
-        return (
-            f"CASE WHEN json_type({expr}, {_q(path)}) {is_array} "
-            f"THEN CAST(json_extract({expr}, {_q(path)}) AS JSON[]) ELSE [] END"
-        )
+# A line's JSON structure (json_structure: one element stands for all the
+# elements of an array, mixed types become "JSON") shows, in one parse, that
+# every container down to the records' attributes has its OTLP type: (path in
+# the structure, types allowed; NULL for absent). A line that passes is sound;
+# one that does not (rare) is judged member by member by _LINE_FAULTS, which
+# also tells an empty object from a mistyped one.
+_SOUND_STRUCTURE = (
+    ("$", ("OBJECT",)),
+    ("$.resourceLogs", ("ARRAY", None)),
+    ("$.resourceLogs[0]", ("OBJECT",)),
+    ("$.resourceLogs[0].resource", ("OBJECT", None)),
+    ("$.resourceLogs[0].resource.attributes", ("ARRAY", None)),
+    ("$.resourceLogs[0].scopeLogs", ("ARRAY", None)),
+    ("$.resourceLogs[0].scopeLogs[0]", ("OBJECT",)),
+    ("$.resourceLogs[0].scopeLogs[0].logRecords", ("ARRAY", None)),
+    ("$.resourceLogs[0].scopeLogs[0].logRecords[0]", ("OBJECT",)),
+    ("$.resourceLogs[0].scopeLogs[0].logRecords[0].attributes", ("ARRAY", None)),
+)
 
-    return [
-        f"""CREATE OR REPLACE TEMP TABLE _otel_lines AS
-        SELECT line_number, raw_text, {enc_ok} AS _enc_ok,
-          CASE WHEN {enc_ok} AND json_valid(raw_text) THEN CAST(raw_text AS JSON) END AS doc
-        FROM _aiw_batch""",
-        f"""CREATE OR REPLACE TEMP TABLE _otel_rl AS
-        SELECT line_number, unnest(_items) AS rl, unnest(range(len(_items))) AS rl_index
-        FROM (SELECT line_number, {items("doc", "$.resourceLogs")} AS _items
-              FROM _otel_lines WHERE json_type(doc) = 'OBJECT')""",
-        f"""CREATE OR REPLACE TEMP TABLE _otel_sl AS
-        SELECT line_number, rl_index, _res, unnest(_items) AS sl, unnest(range(len(_items))) AS sl_index
-        FROM (SELECT line_number, rl_index, {items("rl", "$.resource.attributes")} AS _res,
-                {items("rl", "$.scopeLogs")} AS _items
-              FROM _otel_rl WHERE json_type(rl) = 'OBJECT')""",
-        f"""CREATE OR REPLACE TEMP TABLE _otel_all_records AS
-        SELECT line_number, rl_index, sl_index, _res, unnest(_items) AS lr,
-          unnest(range(len(_items))) AS lr_index
-        FROM (SELECT line_number, rl_index, sl_index, _res, {items("sl", "$.logRecords")} AS _items
-              FROM _otel_sl WHERE json_type(sl) = 'OBJECT')""",
-        # A line's first envelope fault (by level), or none.
-        f"""CREATE OR REPLACE TEMP TABLE _otel_faults AS
-        WITH found AS (
-          SELECT line_number, 0 AS level,
-            CASE WHEN NOT _enc_ok THEN 'invalid_encoding' ELSE 'invalid_json' END AS reason,
-            CASE WHEN NOT _enc_ok THEN 'line is not valid UTF-8 (bytes shown as \\xNN)'
-                 WHEN doc IS NULL THEN 'not valid JSON'
-                 WHEN json_type(doc) <> 'OBJECT' THEN 'not a JSON object'
-                 ELSE 'not OTLP/JSON: resourceLogs is not an array' END AS detail
-          FROM _otel_lines
-          WHERE doc IS NULL OR json_type(doc) <> 'OBJECT'
-            OR NOT {kind_ok("doc", "$.resourceLogs", absent_or_array)}
-          UNION ALL
-          SELECT line_number, 1, 'invalid_json',
-            'not OTLP/JSON: resourceLogs[' || rl_index || '] ' || CASE
-              WHEN json_type(rl) <> 'OBJECT' THEN 'is not an object'
-              WHEN NOT {kind_ok("rl", "$.resource", "IN ('OBJECT', 'NULL')")} THEN '.resource is not an object'
-              WHEN NOT {kind_ok("rl", "$.resource.attributes", absent_or_array)} THEN '.resource.attributes is not an array'
-              ELSE '.scopeLogs is not an array' END
-          FROM _otel_rl
-          WHERE json_type(rl) <> 'OBJECT'
-            OR NOT {kind_ok("rl", "$.resource", "IN ('OBJECT', 'NULL')")}
-            OR NOT {kind_ok("rl", "$.resource.attributes", absent_or_array)}
-            OR NOT {kind_ok("rl", "$.scopeLogs", absent_or_array)}
-          UNION ALL
-          SELECT line_number, 2, 'invalid_json',
-            'not OTLP/JSON: resourceLogs[' || rl_index || '].scopeLogs[' || sl_index || '] '
-            || CASE WHEN json_type(sl) <> 'OBJECT' THEN 'is not an object'
-                    ELSE '.logRecords is not an array' END
-          FROM _otel_sl
-          WHERE json_type(sl) <> 'OBJECT' OR NOT {kind_ok("sl", "$.logRecords", absent_or_array)}
-        ), counted AS (
-          SELECT line_number, count(*) AS records FROM _otel_all_records GROUP BY line_number
-        )
-        SELECT found.line_number, arg_min(reason, level) AS reason,
-          arg_min(detail, level) || CASE WHEN max(counted.records) > 0
-            THEN ' (the line held ' || max(counted.records) || ' log records)' ELSE '' END AS detail
-        FROM found LEFT JOIN counted USING (line_number)
-        GROUP BY found.line_number""",
-        """CREATE OR REPLACE TEMP TABLE _otel_records AS
-        SELECT line_number, rl_index, sl_index, lr_index, _res, lr,
-          CAST(row_number() OVER (PARTITION BY line_number ORDER BY rl_index, sl_index, lr_index) - 1
-               AS BIGINT) AS record_index
-        FROM _otel_all_records ANTI JOIN _otel_faults USING (line_number)""",
-    ]
+
+def _lines_sql(enc_ok: str) -> str:
+    """_otel_lines: per line its parsed JSON, whether its structure is plainly
+    sound, and for a line that is not valid OTLP/JSON the reason and detail it
+    is quarantined with, whole."""
+    paths = ", ".join(_q(path) for path, _ in _SOUND_STRUCTURE)
+    sound = " AND ".join(
+        f"coalesce(_shape[{i + 1}], 'ABSENT') IN ({', '.join(_q(k or 'ABSENT') for k in allowed)})"
+        for i, (_, allowed) in enumerate(_SOUND_STRUCTURE)
+    )
+    checks = []
+    for path, allowed in _LINE_FAULTS:
+        kinds = ", ".join(_q(k) for k in allowed)
+        shown = path.removeprefix("$.")
+        expected = "an array" if "ARRAY" in allowed else "an object"
+        if "[*]" in path:
+            ok = (
+                f"coalesce(list_bool_and(list_transform(json_type(doc, {_q(path)}), "
+                f"lambda t: t IN ({kinds}))), true)"
+            )
+        else:
+            ok = f"coalesce(json_type(doc, {_q(path)}), 'NULL') IN ({kinds})"
+        checks.append(f"WHEN NOT {ok} THEN {_q(f'not OTLP/JSON: {shown} is not {expected}')}")
+    when = "\n      ".join(checks)
+    return f"""CREATE OR REPLACE TEMP TABLE _otel_lines AS
+WITH parsed AS (
+  SELECT line_number, raw_text, {enc_ok} AS _enc_ok,
+    CASE WHEN {enc_ok} THEN try_cast(raw_text AS JSON) END AS doc
+  FROM _aiw_batch
+), shaped AS (
+  SELECT *, json_type(json_structure(doc), [{paths}]) AS _shape FROM parsed
+), judged AS (
+  SELECT line_number, raw_text, doc, _enc_ok, coalesce({sound}, false) AS _sound,
+    CASE
+      WHEN NOT _enc_ok THEN 'line is not valid UTF-8 (bytes shown as \\xNN)'
+      WHEN doc IS NULL THEN 'not valid JSON'
+      WHEN coalesce({sound}, false) THEN NULL
+      WHEN json_type(doc) <> 'OBJECT' THEN 'not a JSON object'
+      {when}
+    END AS _fault
+  FROM shaped
+), counted AS (
+  -- the records' types, only where the structure did not show them all objects
+  SELECT *, CASE WHEN NOT _sound AND doc IS NOT NULL
+    THEN json_type(doc, {_q(_RECORDS)}) END AS _record_types
+  FROM judged
+)
+SELECT line_number, raw_text, doc, _sound,
+  CASE WHEN NOT _enc_ok THEN 'invalid_encoding' WHEN _fault IS NOT NULL THEN 'invalid_json' END
+    AS reason,
+  _fault || CASE WHEN len(_record_types) > 0
+    THEN ' (the line held ' || len(_record_types) || ' log records)' ELSE '' END AS detail,
+  -- kept only when some record is not an object (the record's own fault)
+  CASE WHEN NOT list_bool_and(list_transform(_record_types, lambda t: t = 'OBJECT'))
+    THEN _record_types END AS _record_types
+FROM counted"""
+
+
+# The log records of the sound lines, unnested from the parsed structure.
+_RECORDS_SQL = f"""CREATE OR REPLACE TEMP TABLE _otel_records AS
+WITH parsed AS (
+  SELECT line_number, _record_types, json_transform(doc, {_q(_LINE_STRUCTURE)}) AS _p
+  FROM _otel_lines WHERE reason IS NULL
+), rl AS (
+  SELECT line_number, _record_types, unnest(_p.resourceLogs) AS rl,
+    unnest(range(len(_p.resourceLogs))) AS rl_index
+  FROM parsed
+), sl AS (
+  SELECT line_number, _record_types, rl_index, rl.resource.attributes AS _res,
+    unnest(rl.scopeLogs) AS sl, unnest(range(len(rl.scopeLogs))) AS sl_index
+  FROM rl
+), lr AS (
+  SELECT line_number, _record_types, rl_index, sl_index, _res,
+    unnest(sl.logRecords) AS lr, unnest(range(len(sl.logRecords))) AS lr_index
+  FROM sl
+), numbered AS (
+  SELECT *, CAST(row_number() OVER (
+      PARTITION BY line_number ORDER BY rl_index, sl_index, lr_index) - 1 AS BIGINT) AS record_index
+  FROM lr
+)
+SELECT line_number, record_index, _res, lr,
+  '$.resourceLogs[' || rl_index || '].scopeLogs[' || sl_index || '].logRecords[' || lr_index || ']'
+    AS _path,
+  coalesce(_record_types[record_index + 1], 'OBJECT') AS _record_type
+FROM numbered"""
 
 
 def _flatten_sql(partition: dt.date | None) -> str:
     """_otel_flat: one row per log record of a sound line, with its position,
     its category (usage | skipped), the flat JSON object the validator reads
-    (`_checked`), the record's own text (`raw_text`, for the quarantine), the
-    timestamp as delivered (for request_id) and a shape fault, if any."""
+    (`_checked`), the timestamp as delivered (for request_id) and a shape
+    fault, if any."""
     delivery = "NULL" if partition is None else f"DATE '{partition.isoformat()}'"
     values = {key: _value_sql(f"_a_{flat}", kind) for key, (flat, kind) in OTEL_ATTRIBUTES.items()}
     lookups = ",\n    ".join(
         f"{_lookup(key)} AS _a_{flat}" for key, (flat, _) in OTEL_ATTRIBUTES.items()
     )
-    body = "json_extract_string(lr, '$.body.stringValue')"
+    body = "json_extract_string(lr.body, '$.stringValue')"
     event_from_body = (
-        f"CASE WHEN json_type(lr, '$.body.stringValue') = 'VARCHAR' AND {body} <> '' "
+        f"CASE WHEN json_type(lr.body, '$.stringValue') = 'VARCHAR' AND {body} <> '' "
         f"THEN to_json(CASE WHEN starts_with({body}, {_q(BODY_EVENT_PREFIX)}) "
         f"THEN substr({body}, {len(BODY_EVENT_PREFIX) + 1}) ELSE {body} END) END"
     )
     event = f"coalesce({values['event.name']}, {event_from_body})"
-    nanos = "json_extract_string(lr, '$.timeUnixNano')"
+    nanos = "json_extract_string(lr.timeUnixNano, '$')"
     nanos_ok = (
-        f"(json_type(lr, '$.timeUnixNano') IN ('VARCHAR', 'UBIGINT') "
+        "(json_type(lr.timeUnixNano) IN ('VARCHAR', 'UBIGINT') "
         f"AND regexp_full_match({nanos}, '[0-9]+') AND try_cast({nanos} AS BIGINT) > 0)"
     )
     from_nanos = (
@@ -233,18 +297,21 @@ def _flatten_sql(partition: dt.date | None) -> str:
         "'%Y-%m-%dT%H:%M:%S.%f') || 'Z')"
     )
     # timeUnixNano 0 means "unknown" in OTLP: absent, like a missing one.
-    nanos_given = f"coalesce(json_type(lr, '$.timeUnixNano'), 'NULL') <> 'NULL' AND {nanos} <> '0'"
+    nanos_given = f"coalesce(json_type(lr.timeUnixNano), 'NULL') <> 'NULL' AND {nanos} <> '0'"
     timestamp = (
         f"CASE WHEN _a_event_timestamp IS NOT NULL THEN {values['event.timestamp']} "
         f"WHEN {nanos_ok} THEN {from_nanos} "
-        f"WHEN {nanos_given} THEN json_extract(lr, '$.timeUnixNano') END"
+        f"WHEN {nanos_given} THEN lr.timeUnixNano END"
     )
     timestamp_text = (
         "CASE WHEN _a_event_timestamp IS NOT NULL "
         "THEN json_extract_string(_a_event_timestamp, '$.stringValue') "
         f"ELSE {nanos} END"
     )
-    identity = f"CASE WHEN _a_user_email IS NOT NULL THEN {values['user.email']} ELSE {values['user.account_uuid']} END"
+    identity = (
+        f"CASE WHEN _a_user_email IS NOT NULL THEN {values['user.email']} "
+        f"ELSE {values['user.account_uuid']} END"
+    )
     counts = {}
     for key, (flat, kind) in OTEL_ATTRIBUTES.items():
         if kind == "count":
@@ -263,21 +330,17 @@ def _flatten_sql(partition: dt.date | None) -> str:
         ),
     ]
     flat_object = "json_object(" + ", ".join(f"{_q(k)}, {e}" for k, e in flat_members) + ")"
-    keys = "list_transform({0}, lambda a: json_extract_string(a, '$.key'))"
-    vals = "list_transform({0}, lambda a: json_extract(a, '$.value'))"
-    record_attrs = (
-        "CASE WHEN json_type(lr, '$.attributes') = 'ARRAY' "
-        "THEN CAST(json_extract(lr, '$.attributes') AS JSON[]) ELSE [] END"
-    )
     usage = ", ".join(_q(e) for e in USAGE_EVENTS)
     return f"""CREATE OR REPLACE TEMP TABLE _otel_flat AS
 WITH attrs AS (
-  SELECT line_number, record_index, lr,
-    {keys.format(record_attrs)} AS _rk, {vals.format(record_attrs)} AS _rv,
-    {keys.format("_res")} AS _pk, {vals.format("_res")} AS _pv
+  SELECT line_number, record_index, _path, _record_type, lr,
+    list_transform(lr.attributes, lambda a: a.key) AS _rk,
+    list_transform(lr.attributes, lambda a: a.value) AS _rv,
+    list_transform(_res, lambda a: a.key) AS _pk,
+    list_transform(_res, lambda a: a.value) AS _pv
   FROM _otel_records
 ), found AS (
-  SELECT line_number, record_index, lr,
+  SELECT line_number, record_index, _path, _record_type, lr,
     {lookups}
   FROM attrs
 ), named AS (
@@ -290,14 +353,13 @@ WITH attrs AS (
 )
 SELECT
   CAST(row_number() OVER () AS BIGINT) AS _rec,
-  line_number, record_index,
+  line_number, record_index, _path,
   CASE WHEN _event_text IS NOT NULL AND _event_text NOT IN ({usage}) THEN 'skipped' ELSE 'usage' END
     AS category,
-  CASE WHEN json_type(lr) <> 'OBJECT' THEN 'log record is not an object'
-       WHEN coalesce(json_type(lr, '$.attributes'), 'NULL') NOT IN ('ARRAY', 'NULL')
-         THEN 'attributes is not an array' END AS shape_fault,
+  CASE WHEN _record_type <> 'OBJECT' THEN 'log record is not an object' END AS shape_fault,
+  -- absent or not an array: told apart below, for these few records only
+  lr.attributes IS NULL AS _attributes_missing,
   {timestamp_text} AS timestamp_text,
-  CAST(lr AS VARCHAR) AS raw_text,
   CAST({flat_object} AS VARCHAR) AS _checked,
   {delivery} AS _dt
 FROM typed"""
@@ -363,20 +425,30 @@ class OtelWriter:
         file_sql = _q(relative)
         source_sql = _q(OTEL.name)
         try:
-            for statement in _envelope_sql(enc_ok):
-                con.execute(statement)
+            con.execute(_lines_sql(enc_ok))
+            con.execute(_RECORDS_SQL)
             con.execute(_flatten_sql(partition))
+            # json_transform leaves a mistyped `attributes` as NULL, like an absent one.
             con.execute(
-                "CREATE OR REPLACE TEMP VIEW _aiw_lines AS SELECT _rec AS line_number, raw_text, "
-                "_checked, _dt FROM _otel_flat WHERE category = 'usage'"
+                "UPDATE _otel_flat AS f SET shape_fault = 'attributes is not an array' "
+                "FROM _otel_lines AS l WHERE f._attributes_missing AND f.shape_fault IS NULL "
+                "AND NOT l._sound "
+                "AND l.line_number = f.line_number "
+                "AND coalesce(json_type(l.doc, f._path || '.attributes'), 'NULL') "
+                "NOT IN ('ARRAY', 'NULL')"
+            )
+            con.execute(
+                "CREATE OR REPLACE TEMP VIEW _aiw_lines AS SELECT _rec AS line_number, "
+                "NULL AS raw_text, _checked, _dt FROM _otel_flat WHERE category = 'usage'"
             )
             con.execute(f"CREATE OR REPLACE TEMP TABLE _aiw_validated AS {self.select}")
             # A record whose shape is not OTLP is rejected whatever its fields say.
             con.execute(
                 """CREATE OR REPLACE TEMP TABLE _otel_judged AS
-                SELECT f.line_number, f.record_index, f.timestamp_text, v.* EXCLUDE (line_number, raw_text, reason, detail),
+                SELECT f.line_number, f.record_index, f._path, f.timestamp_text,
+                  v.* EXCLUDE (line_number, raw_text, reason, detail),
                   CASE WHEN f.shape_fault IS NOT NULL THEN 'invalid_json' ELSE v.reason END AS reason,
-                  coalesce(f.shape_fault, v.detail) AS detail, f.raw_text
+                  coalesce(f.shape_fault, v.detail) AS detail
                 FROM _aiw_validated AS v JOIN _otel_flat AS f ON f._rec = v.line_number"""
             )
             request_id = request_id_sql(
@@ -390,20 +462,22 @@ class OtelWriter:
                 f"INSERT INTO raw.{CLAUDE_CODE_TABLE} (dt, source_file, {', '.join(_RAW_COLUMNS)}) "
                 f"SELECT {delivery}, {file_sql}, {selected} FROM _otel_judged WHERE reason IS NULL"
             )
+            # A rejected record keeps its own text; a rejected line, the line.
             con.execute(
                 "INSERT INTO raw.quarantined_records SELECT "
-                f"{source_sql}, {delivery}, {file_sql}, line_number, reason, "
-                "'record ' || record_index || ' of line ' || line_number || ': ' || detail, "
-                "raw_text, NULL FROM _otel_judged WHERE reason IS NOT NULL"
+                f"{source_sql}, {delivery}, {file_sql}, j.line_number, j.reason, "
+                "'record ' || j.record_index || ' of line ' || j.line_number || ': ' || j.detail, "
+                "CAST(json_extract(l.doc, j._path) AS VARCHAR), NULL "
+                "FROM _otel_judged AS j JOIN _otel_lines AS l USING (line_number) "
+                "WHERE j.reason IS NOT NULL"
             )
             con.execute(
                 "INSERT INTO raw.quarantined_records SELECT "
-                f"{source_sql}, {delivery}, {file_sql}, f.line_number, f.reason, f.detail, "
-                "rtrim(l.raw_text, chr(10)), NULL "
-                "FROM _otel_faults AS f JOIN _otel_lines AS l USING (line_number)"
+                f"{source_sql}, {delivery}, {file_sql}, line_number, reason, detail, "
+                "rtrim(raw_text, chr(10)), NULL FROM _otel_lines WHERE reason IS NOT NULL"
             )
             faults, loaded, rejected = con.execute(
-                "SELECT (SELECT count(*) FROM _otel_faults), "
+                "SELECT (SELECT count(*) FROM _otel_lines WHERE reason IS NOT NULL), "
                 "count(*) FILTER (WHERE reason IS NULL), count(*) FILTER (WHERE reason IS NOT NULL) "
                 "FROM _otel_judged"
             ).fetchone()
@@ -416,10 +490,6 @@ class OtelWriter:
             con.execute("DROP VIEW IF EXISTS _aiw_lines")
             for table in (
                 "_otel_lines",
-                "_otel_rl",
-                "_otel_sl",
-                "_otel_all_records",
-                "_otel_faults",
                 "_otel_records",
                 "_otel_flat",
                 "_aiw_validated",
