@@ -241,33 +241,29 @@ SELECT line_number, raw_text, doc, _sound,
 FROM counted"""
 
 
-# The log records of the sound lines, unnested from the parsed structure.
+# The log records of the sound lines, unnested from the parsed structure in
+# one list per line (its position in the list is the record's index).
 _RECORDS_SQL = f"""CREATE OR REPLACE TEMP TABLE _otel_records AS
 WITH parsed AS (
   SELECT line_number, _record_types, json_transform(doc, {_q(_LINE_STRUCTURE)}) AS _p
   FROM _otel_lines WHERE reason IS NULL
-), rl AS (
-  SELECT line_number, _record_types, unnest(_p.resourceLogs) AS rl,
-    unnest(range(len(_p.resourceLogs))) AS rl_index
+), listed AS (
+  SELECT line_number, _record_types,
+    flatten(flatten(list_transform(_p.resourceLogs, lambda rl, i:
+      list_transform(rl.scopeLogs, lambda sl, j:
+        list_transform(sl.logRecords, lambda lr, k: {{
+          'res': rl.resource.attributes, 'lr': lr,
+          'path': '$.resourceLogs[' || (i - 1) || '].scopeLogs[' || (j - 1)
+            || '].logRecords[' || (k - 1) || ']'}}))))) AS _all
   FROM parsed
-), sl AS (
-  SELECT line_number, _record_types, rl_index, rl.resource.attributes AS _res,
-    unnest(rl.scopeLogs) AS sl, unnest(range(len(rl.scopeLogs))) AS sl_index
-  FROM rl
-), lr AS (
-  SELECT line_number, _record_types, rl_index, sl_index, _res,
-    unnest(sl.logRecords) AS lr, unnest(range(len(sl.logRecords))) AS lr_index
-  FROM sl
-), numbered AS (
-  SELECT *, CAST(row_number() OVER (
-      PARTITION BY line_number ORDER BY rl_index, sl_index, lr_index) - 1 AS BIGINT) AS record_index
-  FROM lr
+), unnested AS (
+  SELECT line_number, _record_types, unnest(_all) AS _r,
+    CAST(unnest(range(len(_all))) AS BIGINT) AS record_index
+  FROM listed
 )
-SELECT line_number, record_index, _res, lr,
-  '$.resourceLogs[' || rl_index || '].scopeLogs[' || sl_index || '].logRecords[' || lr_index || ']'
-    AS _path,
+SELECT line_number, record_index, _r.res AS _res, _r.lr AS lr, _r.path AS _path,
   coalesce(_record_types[record_index + 1], 'OBJECT') AS _record_type
-FROM numbered"""
+FROM unnested"""
 
 
 def _flatten_sql(partition: dt.date | None) -> str:
