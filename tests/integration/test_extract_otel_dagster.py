@@ -80,3 +80,29 @@ def test_the_otel_asset_loads_a_partition_and_reports_its_accounting(tmp_path):
         ),
         ("otel/dt=2026-04-07/notes.txt", "ignored", 0, 0, 0, 0, "unexpected_suffix"),
     ]
+
+
+def test_aiw_run_loads_the_otel_folder_beside_the_gateway_log(tmp_path, capsys):
+    from orchestration.cli import main
+    from tests.conftest import CONFORMANCE
+
+    landing = tmp_path / "landing"
+    shutil.copytree(CONFORMANCE / "landing", landing)
+    shutil.copytree(FIXTURES, landing / "otel")
+    warehouse = tmp_path / "warehouse.duckdb"
+    assert main(["run", "--landing", str(landing), "--warehouse", str(warehouse)]) == 0
+    summary = capsys.readouterr().out
+    (line,) = [x for x in summary.splitlines() if "claude_code_api_requests" in x]
+    assert "read         10" in line and "loaded          7" in line
+    assert "skipped (not usage) 3" in line
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        published = con.execute(
+            "SELECT source_file, lines_read, rows_loaded, rows_skipped, rows_quarantined "
+            "FROM audit.landing_files WHERE source = 'otel' ORDER BY 1"
+        ).fetchall()
+    assert published == [
+        ("otel/dt=2026-04-07/claude_code-2026-04-07T10-30-00.000.jsonl", 7, 4, 3, 0),
+        ("otel/dt=2026-04-07/claude_code-2026-04-07T12-00-00.000.jsonl", 3, 3, 0, 0),
+    ]
+    with duckdb.connect(str(work_path_for(warehouse)), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM raw.claude_code_api_requests").fetchone() == (7,)
