@@ -92,7 +92,8 @@ def test_aiw_run_loads_the_otel_folder_beside_the_gateway_log(tmp_path, capsys):
     warehouse = tmp_path / "warehouse.duckdb"
     assert main(["run", "--landing", str(landing), "--warehouse", str(warehouse)]) == 0
     summary = capsys.readouterr().out
-    (line,) = [x for x in summary.splitlines() if "claude_code_api_requests" in x]
+    # the run's summary line of the asset (progress lines name it too)
+    (line,) = [x for x in summary.splitlines() if x.startswith("  claude_code_api_requests ")]
     assert "read         10" in line and "loaded          7" in line
     assert "skipped (not usage) 3" in line
     with duckdb.connect(str(warehouse), read_only=True) as con:
