@@ -266,16 +266,14 @@ SELECT line_number, record_index, _r.res AS _res, _r.lr AS lr, _r.path AS _path,
 FROM unnested"""
 
 
-def _flatten_sql(partition: dt.date | None) -> str:
-    """_otel_flat: one row per log record of a sound line, with its position,
-    its category (usage | skipped), the flat JSON object the validator reads
+def _flatten_sql(partition: dt.date | None) -> list[str]:
+    """Two statements: _otel_events, one row per log record of a sound line
+    with its event name and category (usage | skipped); _otel_flat, one row per
+    usage record with its position, the flat JSON object the validator reads
     (`_checked`), the timestamp as delivered (for request_id) and a shape
     fault, if any."""
     delivery = "NULL" if partition is None else f"DATE '{partition.isoformat()}'"
     values = {key: _value_sql(f"_a_{flat}", kind) for key, (flat, kind) in OTEL_ATTRIBUTES.items()}
-    lookups = ",\n    ".join(
-        f"{_lookup(key)} AS _a_{flat}" for key, (flat, _) in OTEL_ATTRIBUTES.items()
-    )
     body = "json_extract_string(lr.body, '$.stringValue')"
     event_from_body = (
         f"CASE WHEN json_type(lr.body, '$.stringValue') = 'VARCHAR' AND {body} <> '' "
@@ -327,7 +325,13 @@ def _flatten_sql(partition: dt.date | None) -> str:
     ]
     flat_object = "json_object(" + ", ".join(f"{_q(k)}, {e}" for k, e in flat_members) + ")"
     usage = ", ".join(_q(e) for e in USAGE_EVENTS)
-    return f"""CREATE OR REPLACE TEMP TABLE _otel_flat AS
+    other_lookups = ",\n    ".join(
+        f"{_lookup(key)} AS _a_{flat}"
+        for key, (flat, _) in OTEL_ATTRIBUTES.items()
+        if key != "event.name"
+    )
+    # The event name first: the other attributes are looked up for usage records only.
+    events = f"""CREATE OR REPLACE TEMP TABLE _otel_events AS
 WITH attrs AS (
   SELECT line_number, record_index, _path, _record_type, lr,
     list_transform(lr.attributes, lambda a: a.key) AS _rk,
@@ -335,23 +339,29 @@ WITH attrs AS (
     list_transform(_res, lambda a: a.key) AS _pk,
     list_transform(_res, lambda a: a.value) AS _pv
   FROM _otel_records
-), found AS (
-  SELECT line_number, record_index, _path, _record_type, lr,
-    {lookups}
-  FROM attrs
 ), named AS (
-  SELECT *, {event} AS _event FROM found
-), typed AS (
+  SELECT *, {_lookup("event.name")} AS _a_event_name FROM attrs
+), evented AS (
+  SELECT * EXCLUDE (_a_event_name), {event} AS _event FROM named
+), texted AS (
   SELECT *,
-    CASE WHEN json_type(_event) = 'VARCHAR' THEN json_extract_string(_event, '$') END AS _event_text,
-    {timestamp} AS _timestamp
-  FROM named
+    CASE WHEN json_type(_event) = 'VARCHAR' THEN json_extract_string(_event, '$') END AS _event_text
+  FROM evented
+)
+SELECT *,
+  CASE WHEN _event_text IS NOT NULL AND _event_text NOT IN ({usage}) THEN 'skipped' ELSE 'usage' END
+    AS category
+FROM texted"""
+    flat = f"""CREATE OR REPLACE TEMP TABLE _otel_flat AS
+WITH found AS (
+  SELECT *, {other_lookups}
+  FROM _otel_events WHERE category = 'usage'
+), typed AS (
+  SELECT *, {timestamp} AS _timestamp FROM found
 )
 SELECT
   CAST(row_number() OVER () AS BIGINT) AS _rec,
   line_number, record_index, _path,
-  CASE WHEN _event_text IS NOT NULL AND _event_text NOT IN ({usage}) THEN 'skipped' ELSE 'usage' END
-    AS category,
   CASE WHEN _record_type <> 'OBJECT' THEN 'log record is not an object' END AS shape_fault,
   -- absent or not an array: told apart below, for these few records only
   lr.attributes IS NULL AS _attributes_missing,
@@ -359,6 +369,7 @@ SELECT
   CAST({flat_object} AS VARCHAR) AS _checked,
   {delivery} AS _dt
 FROM typed"""
+    return [events, flat]
 
 
 # The raw columns extraction fills, in table order after dt, source_file.
@@ -423,7 +434,8 @@ class OtelWriter:
         try:
             con.execute(_lines_sql(enc_ok))
             con.execute(_RECORDS_SQL)
-            con.execute(_flatten_sql(partition))
+            for statement in _flatten_sql(partition):
+                con.execute(statement)
             # json_transform leaves a mistyped `attributes` as NULL, like an absent one.
             con.execute(
                 "UPDATE _otel_flat AS f SET shape_fault = 'attributes is not an array' "
@@ -435,7 +447,7 @@ class OtelWriter:
             )
             con.execute(
                 "CREATE OR REPLACE TEMP VIEW _aiw_lines AS SELECT _rec AS line_number, "
-                "NULL AS raw_text, _checked, _dt FROM _otel_flat WHERE category = 'usage'"
+                "NULL AS raw_text, _checked, _dt FROM _otel_flat"
             )
             con.execute(f"CREATE OR REPLACE TEMP TABLE _aiw_validated AS {self.select}")
             # A record whose shape is not OTLP is rejected whatever its fields say.
@@ -478,7 +490,7 @@ class OtelWriter:
                 "FROM _otel_judged"
             ).fetchone()
             (skipped,) = con.execute(
-                "SELECT count(*) FROM _otel_flat WHERE category = 'skipped'"
+                "SELECT count(*) FROM _otel_events WHERE category = 'skipped'"
             ).fetchone()
             read = faults + loaded + rejected + skipped
             return int(read), int(loaded), int(skipped), int(rejected + faults)
@@ -487,6 +499,7 @@ class OtelWriter:
             for table in (
                 "_otel_lines",
                 "_otel_records",
+                "_otel_events",
                 "_otel_flat",
                 "_aiw_validated",
                 "_otel_judged",
