@@ -324,6 +324,8 @@ def _flatten_sql(partition: dt.date | None) -> list[str]:
         ),
     ]
     flat_object = "json_object(" + ", ".join(f"{_q(k)}, {e}" for k, e in flat_members) + ")"
+    # A count the record does not carry (an api_error's) is empty in the request_id.
+    count_absent = "".join(f"_a_{flat} IS NULL AS _absent_{flat}, " for flat in counts)
     usage = ", ".join(_q(e) for e in USAGE_EVENTS)
     other_lookups = ",\n    ".join(
         f"{_lookup(key)} AS _a_{flat}"
@@ -366,6 +368,7 @@ SELECT
   -- absent or not an array: told apart below, for these few records only
   lr.attributes IS NULL AS _attributes_missing,
   {timestamp_text} AS timestamp_text,
+  {count_absent}
   CAST({flat_object} AS VARCHAR) AS _checked,
   {delivery} AS _dt
 FROM typed"""
@@ -395,12 +398,13 @@ _RAW_COLUMNS = (
 def request_id_sql(session: str, timestamp_text: str, model: str, counts: list[str]) -> str:
     """`cc-` + the first 32 hex digits of SHA-256 over
     session.id|timestamp as delivered|model|input|output|cache_read|cache_creation
-    (sources.md); an absent session.id is the empty string."""
+    (sources.md); an absent session.id, and a count the record does not carry
+    (`_absent_<count>`), are the empty string."""
     parts = [
         f"coalesce({session}, '')",
         timestamp_text,
         model,
-        *(f"CAST({c} AS VARCHAR)" for c in counts),
+        *(f"CASE WHEN _absent_{c} THEN '' ELSE CAST({c} AS VARCHAR) END" for c in counts),
     ]
     return "'cc-' || left(sha256(" + " || '|' || ".join(parts) + "), 32)"
 
@@ -454,6 +458,8 @@ class OtelWriter:
             con.execute(
                 """CREATE OR REPLACE TEMP TABLE _otel_judged AS
                 SELECT f.line_number, f.record_index, f._path, f.timestamp_text,
+                  f._absent_input_tokens, f._absent_output_tokens,
+                  f._absent_cache_read_tokens, f._absent_cache_creation_tokens,
                   v.* EXCLUDE (line_number, raw_text, reason, detail),
                   CASE WHEN f.shape_fault IS NOT NULL THEN 'invalid_json' ELSE v.reason END AS reason,
                   coalesce(f.shape_fault, v.detail) AS detail

@@ -249,6 +249,13 @@ def test_hand_written_fixtures_load_usage_skip_other_events_and_balance(con, tmp
     assert ids[(1, 4)] == expected_request_id(
         ada_session, "2026-04-07T09:12:44.263Z", "claude-haiku-4-5", 300, 45, 0, 2048
     )
+    # counts an api_error does not carry are empty in its request_id
+    (error_id,) = con.execute(
+        "SELECT DISTINCT request_id FROM raw.claude_code_api_requests WHERE event_name = 'api_error'"
+    ).fetchone()
+    assert error_id == expected_request_id(
+        grace_session, "2026-04-07T10:03:15.550Z", "claude-opus-4-1", "", "", "", ""
+    )
     # timeUnixNano as delivered is the timestamp of the request_id
     (nanos_id,) = con.execute(
         "SELECT request_id FROM raw.claude_code_api_requests WHERE user_email IS NULL"
