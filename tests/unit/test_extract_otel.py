@@ -491,3 +491,26 @@ def test_the_landing_zone_reads_otel_partitions_and_lists_what_it_does_not_read(
     assert con.execute(
         "SELECT count(*) FROM raw.landing_files WHERE file_status = 'ignored' AND rows_skipped = 0"
     ).fetchone() == (3,)
+
+
+def test_a_generated_organisation_s_telemetry_loads_as_its_truth_says(con, tmp_path):
+    from sample_data import generate_landing
+
+    root = tmp_path / "generated"
+    truth = generate_landing(
+        out=str(root), employees=40, days=4, sources="gateway,otel", progress=False
+    )
+    expected = truth["usage"]["by_source"]["claude_code"]
+    zone = LandingZone(str(root))
+    files = [
+        f for day in zone.partitions("otel") for f in load_partition(con, zone, OTEL, day).files
+    ]
+    assert all(f.balanced and f.file_status == "loaded" for f in files)
+    assert len(files) == expected["files"]
+    assert sum(f.lines_read for f in files) == expected["records"]
+    assert sum(f.rows_skipped for f in files) == expected["skipped_records"]
+    assert sum(f.rows_loaded for f in files) == expected["requests"]
+    assert con.execute(
+        "SELECT count(DISTINCT request_id), count(*) FILTER (WHERE event_name = 'api_error') "
+        "FROM raw.claude_code_api_requests"
+    ).fetchone() == (expected["requests"], expected["error_requests"])
