@@ -8,13 +8,13 @@ import json
 
 import dagster as dg
 
-from orchestration.extract.sources import DEPLOYS, OTEL, USAGE
+from orchestration.extract.sources import PARTITIONED
 from orchestration.landing import PARTITIONED_SOURCES, LandingZone
 from orchestration.resources import LandingResource
 
 JOB_NAME = "daily_warehouse"
 # The partitioned extraction assets, one per PARTITIONED_SOURCES folder.
-PARTITIONED_TABLES = tuple(source.table for source in (USAGE, DEPLOYS, OTEL))
+PARTITIONED_TABLES = tuple(source.table for source in PARTITIONED)
 # Runs that write one WORK database carry its path in this tag; the instance
 # this project creates (orchestration/instance.py) lets one such run at a time
 # leave the queue, so a waiting run shows as Queued rather than as Started.

@@ -20,8 +20,9 @@ from fsspec.implementations.local import LocalFileSystem
 from orchestration.settings import partitions_start
 
 # Folders of daily delivery partitions (`<folder>/dt=YYYY-MM-DD/`); `otel` is
-# Claude Code telemetry as the OpenTelemetry Collector's file exporter writes it.
-PARTITIONED_SOURCES = ("usage", "deploys", "otel")
+# Claude Code telemetry as the OpenTelemetry Collector's file exporter writes it,
+# `litellm` LiteLLM proxy spend logs, `copilot` GitHub Copilot user-day reports.
+PARTITIONED_SOURCES = ("usage", "deploys", "otel", "litellm", "copilot")
 _PARTITION_DIR = re.compile(r"^dt=(\d{4}-\d{2}-\d{2})$")
 ROSTER_FILE = re.compile(r"^roster_(\d{4}-\d{2}-\d{2})\.csv$")
 # What a partition folder's files must end with to be read (`.gz` is decompressed).
@@ -29,10 +30,13 @@ PARTITION_SUFFIXES = {
     "usage": (".jsonl.gz", ".jsonl"),
     "deploys": (".csv", ".csv.gz"),
     "otel": (".jsonl.gz", ".jsonl"),
+    "litellm": (".jsonl.gz", ".jsonl"),  # LiteLLM_SpendLogs rows
+    "copilot": (".ndjson.gz", ".ndjson"),  # Copilot users-1-day reports
 }
 REFERENCE_FILES = {
     "price_book": "reference/price_book.csv",
     "contracts": "reference/contracts.csv",
+    "identities": "reference/identities.csv",
 }
 LANDING_SOURCES = (*PARTITIONED_SOURCES, "roster", "reference")
 # Provider cost reports: reference/provider_costs/<provider>/<any>.json[.gz]
@@ -65,7 +69,7 @@ class IgnoredFile:
     unexpected_suffix."""
 
     source_file: str  # relative to the landing root
-    source: str | None  # usage, deploys, otel, roster or reference when under one
+    source: str | None  # the landing folder (usage, litellm, roster, reference, ...) when under one
     dt: dt.date | None  # the partition of its dt= folder, when that is a date
     reason: str
 

@@ -9,7 +9,10 @@ import dagster as dg
 from data_quality.expectations import warm_up_in_background
 from orchestration.extract import (
     CONTRACTS,
+    COPILOT,
     DEPLOYS,
+    IDENTITIES,
+    LITELLM,
     OTEL,
     PRICE_BOOK,
     USAGE,
@@ -117,6 +120,14 @@ OTEL_DESCRIPTION = (
 DEPLOYS_DESCRIPTION = (
     "CD deployment export rows, one row per accepted line, keyed by delivery date dt."
 )
+LITELLM_DESCRIPTION = (
+    "LiteLLM proxy spend logs (rows of its LiteLLM_SpendLogs table), one row per accepted "
+    "line, keyed by delivery date dt; input_tokens = prompt minus cached tokens."
+)
+COPILOT_DESCRIPTION = (
+    "GitHub Copilot usage metrics, user-level daily report (users-1-day): one row per "
+    "accepted user-day line, keyed by delivery date dt."
+)
 
 
 @dg.asset(
@@ -154,6 +165,11 @@ price_book = _reference_asset(PRICE_BOOK, "Per-token list prices, effective-date
 contracts = _reference_asset(
     CONTRACTS, "Pricing regime in force (flat-rate or per-token), effective-dated."
 )
+identities = _reference_asset(
+    IDENTITIES,
+    "Identity map: each tool's identity (GitHub login, Claude account, LiteLLM user or key, "
+    "email) to an employee, effective-dated.",
+)
 
 
 @dg.multi_asset(
@@ -185,7 +201,8 @@ def provider_cost_results(landing: LandingResource, warehouse: WarehouseResource
 
 
 _EXTRACTED = [
-    dg.AssetKey(["raw", source.table]) for source in (USAGE, DEPLOYS, OTEL, PRICE_BOOK, CONTRACTS)
+    dg.AssetKey(["raw", source.table])
+    for source in (USAGE, DEPLOYS, OTEL, LITELLM, COPILOT, PRICE_BOOK, CONTRACTS, IDENTITIES)
 ] + [dg.AssetKey(["raw", "roster_snapshots"]), dg.AssetKey(["raw", "provider_cost_results"])]
 
 
@@ -286,14 +303,18 @@ def landing_audit(landing: LandingResource, warehouse: WarehouseResource):
 
 
 def extraction_assets(partitions_def: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
-    """The extraction assets; usage, deploys and otel are partitioned by delivery day."""
+    """The extraction assets; usage, deploys, otel, LiteLLM and Copilot are
+    partitioned by delivery day."""
     return [
         _partitioned_asset(USAGE, USAGE_DESCRIPTION, partitions_def),
         _partitioned_asset(DEPLOYS, DEPLOYS_DESCRIPTION, partitions_def),
         _partitioned_asset(OTEL, OTEL_DESCRIPTION, partitions_def),
+        _partitioned_asset(LITELLM, LITELLM_DESCRIPTION, partitions_def),
+        _partitioned_asset(COPILOT, COPILOT_DESCRIPTION, partitions_def),
         roster_snapshots,
         price_book,
         contracts,
+        identities,
         provider_cost_results,
         landing_audit,
     ]

@@ -7,7 +7,9 @@ import duckdb
 from orchestration.extract.loader import (
     FileResult,
     LoadResult,
+    load_copilot_partition,
     load_deploys_partition,
+    load_litellm_partition,
     load_otel_partition,
     load_partition,
     load_reference,
@@ -16,13 +18,26 @@ from orchestration.extract.loader import (
     record_ignored_files,
 )
 from orchestration.extract.provider_costs import load_provider_costs
-from orchestration.extract.sources import CONTRACTS, DEPLOYS, OTEL, PRICE_BOOK, ROSTER, USAGE
+from orchestration.extract.sources import (
+    CONTRACTS,
+    COPILOT,
+    DEPLOYS,
+    IDENTITIES,
+    LITELLM,
+    OTEL,
+    PRICE_BOOK,
+    ROSTER,
+    USAGE,
+)
 from orchestration.extract.store import ensure_raw_schema
 from orchestration.landing import LandingZone
 
 __all__ = [
     "CONTRACTS",
+    "COPILOT",
     "DEPLOYS",
+    "IDENTITIES",
+    "LITELLM",
     "OTEL",
     "PRICE_BOOK",
     "ROSTER",
@@ -31,7 +46,9 @@ __all__ = [
     "LoadResult",
     "ensure_raw_schema",
     "extract_all",
+    "load_copilot_partition",
     "load_deploys_partition",
+    "load_litellm_partition",
     "load_otel_partition",
     "load_partition",
     "load_provider_costs",
@@ -47,9 +64,11 @@ def extract_all(con: duckdb.DuckDBPyConnection, landing_root: str) -> list[LoadR
     landing = LandingZone(landing_root)
     landing.check_readable()
     results = [load_roster(con, landing)]
-    results += [load_reference(con, landing, source) for source in (PRICE_BOOK, CONTRACTS)]
+    results += [
+        load_reference(con, landing, source) for source in (PRICE_BOOK, CONTRACTS, IDENTITIES)
+    ]
     results.append(load_provider_costs(con, landing))
-    for source in (USAGE, DEPLOYS, OTEL):
+    for source in (USAGE, DEPLOYS, OTEL, LITELLM, COPILOT):
         results += [
             load_partition(con, landing, source, day) for day in landing.partitions(source.name)
         ]

@@ -35,10 +35,12 @@ _DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 # UTC offsets in use run from -12:00 to +14:00; anything else (`+99:99`,
 # `+15:00`) is a corrupt timestamp, which DuckDB alone would accept and shift.
 _OFFSET = r"[Zz]|\+((0[0-9]|1[0-3]):?[0-5][0-9]|14:?00)|-((0[0-9]|1[01]):?[0-5][0-9]|12:?00)"
-_TIMESTAMP = (
-    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
-    rf"({_OFFSET})$"
-)
+_CLOCK = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
+_TIMESTAMP = rf"{_CLOCK}({_OFFSET})$"
+# LiteLLM stores UTC without an offset: for its timestamps the offset is optional.
+_TIMESTAMP_OFFSET_OPTIONAL = rf"{_CLOCK}({_OFFSET})?$"
+# The JSON container types a `json` field may hold.
+JSON_CONTAINERS = ("ARRAY", "OBJECT")
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,8 @@ class Field:
 
     kind: string | count (non-negative int, a negative is `negative_count`) |
     int (with optional `minimum`, below it `invalid_value`) | decimal | date |
-    timestamp | boolean | enum (string in `allowed`, compared lower-cased).
+    timestamp | boolean | enum (string in `allowed`, compared lower-cased) |
+    json (JSON only: an array or object, `allowed` says which, kept as JSON text).
     """
 
     name: str
@@ -56,8 +59,17 @@ class Field:
     allowed: tuple[str, ...] = ()
     minimum: int | None = None
     json_path: str | None = None
-    # Timestamps after the delivery date (+1 day) of their file are rejected.
+    # The record's event time: a timestamp (or date) after the delivery date
+    # (+1 day) of its file, or before the first partition day, is rejected.
     check_delivery: bool = False
+    # A timestamp without offset is UTC (LiteLLM's startTime); elsewhere the
+    # offset is required.
+    offset_optional: bool = False
+    # SQL literal stored when the field is absent (LiteLLM's cache counts: 0).
+    absent_value: str | None = None
+    # False: the field is validated but fills no raw column of its own (it
+    # only feeds a Derived column, or is kept inside another one).
+    stored: bool = True
     column: str | None = None  # raw column name when it differs from `name`
     # Name of the field this one is a part of: when any part of a whole is
     # present, the parts (absent = 0) must add up to it, else `inconsistent_value`.
@@ -67,6 +79,37 @@ class Field:
     @property
     def raw_column(self) -> str:
         return self.column or self.name
+
+    @property
+    def timestamp_pattern(self) -> str:
+        return _TIMESTAMP_OFFSET_OPTIONAL if self.offset_optional else _TIMESTAMP
+
+    @property
+    def event_time(self) -> bool:
+        """Held to the partition window: every timestamp, and dates marked check_delivery."""
+        return self.kind == "timestamp" or (self.kind == "date" and self.check_delivery)
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A raw column computed from a record's typed fields. `expression` is SQL
+    in which `{name}` stands for the typed value of field (or derived column)
+    `name`; it is evaluated only for records whose every field is valid."""
+
+    column: str
+    kind: str  # a key of SQL_TYPES
+    expression: str
+
+
+@dataclass(frozen=True)
+class RecordRule:
+    """A rule across the fields of a record, checked after every field rule:
+    when `broken` holds, the record is quarantined with `reason`. `broken` and
+    `detail` (an SQL text expression) are written like Derived.expression."""
+
+    broken: str
+    detail: str
+    reason: str = "inconsistent_value"
 
 
 def _quote(text: str) -> str:
@@ -82,6 +125,7 @@ SQL_TYPES = {
     "date": "DATE",
     "timestamp": "TIMESTAMP",
     "boolean": "BOOLEAN",
+    "json": "VARCHAR",
 }
 
 
@@ -121,11 +165,14 @@ def _json_cell(index: int, f: Field) -> _Cell:
         "int": integer,
         "decimal": f"{jtype} IN ('UBIGINT', 'BIGINT', 'DOUBLE')",
         "boolean": f"{jtype} = 'BOOLEAN'",
+        "json": f"{jtype} IN ({', '.join(_quote(t) for t in f.allowed or JSON_CONTAINERS)})",
     }.get(f.kind, f"{jtype} = 'VARCHAR'")
     return _Cell(text=text, absent=absent, type_ok=type_ok, parsed=f"ts_{index}")
 
 
 def _csv_cell(index: int, f: Field) -> _Cell:
+    if f.kind == "json":
+        raise ValueError(f"{f.name}: json fields exist in JSON sources only")
     text = f"s_{index}"
     absent = f"({text} IS NULL OR trim({text}) = '')"
     if f.kind in ("count", "int"):
@@ -145,7 +192,17 @@ def _timestamp_of(text: str) -> str:
 
 
 def _typed(cell: _Cell, f: Field) -> str:
-    value = f"trim({cell.text})" if f.kind not in ("string", "enum") else cell.text
+    if f.absent_value is not None:
+        return f"coalesce({_present_typed(cell, f)}, {f.absent_value})"
+    return _present_typed(cell, f)
+
+
+def _present_typed(cell: _Cell, f: Field) -> str:
+    value = f"trim({cell.text})" if f.kind not in ("string", "enum", "json") else cell.text
+    if f.kind == "json":
+        # json_extract_string gives an array or object as its JSON text; a
+        # value of another type is NULL, so Derived columns may parse it.
+        return f"CASE WHEN {cell.type_ok} THEN {cell.text} END"
     if f.kind == "timestamp":
         return cell.parsed
     if f.kind == "boolean":
@@ -167,11 +224,14 @@ def _rules(
         if f.required:
             rules.append((c.absent, "missing_field", _quote(f"{f.name} is missing")))
     for f, c in cells:
+        expected = f.kind
+        if f.kind == "json":
+            expected = "a JSON " + " or ".join(a.lower() for a in f.allowed or JSON_CONTAINERS)
         rules.append(
             (
                 f"(NOT {c.absent} AND NOT ({c.type_ok}))",
                 "wrong_type",
-                f"{_quote(f'{f.name}: expected {f.kind}, got ')} || coalesce({c.text}, 'null')",
+                f"{_quote(f'{f.name}: expected {expected}, got ')} || coalesce({c.text}, 'null')",
             )
         )
     for f, c in cells:
@@ -218,16 +278,17 @@ def _rules(
             )
     for f, c in cells:
         if f.kind == "timestamp":
+            shape = "timestamp" if f.offset_optional else "timestamp with offset"
             rules.append(
                 (
-                    f"(NOT {c.absent} AND NOT (regexp_full_match(trim({c.text}), {_quote(_TIMESTAMP)}) AND {_typed(c, f)} IS NOT NULL))",
+                    f"(NOT {c.absent} AND NOT (regexp_full_match(trim({c.text}), {_quote(f.timestamp_pattern)}) AND {_typed(c, f)} IS NOT NULL))",
                     "invalid_timestamp",
-                    f"{_quote(f'{f.name}: not an ISO-8601 timestamp with offset: ')} || {c.text}",
+                    f"{_quote(f'{f.name}: not an ISO-8601 {shape}: ')} || {c.text}",
                 )
             )
     if partitions_start is not None:
         for f, c in cells:
-            if f.kind == "timestamp":
+            if f.event_time:
                 rules.append(
                     (
                         f"(NOT {c.absent} AND {_before_start(_typed(c, f), partitions_start)})",
@@ -236,7 +297,7 @@ def _rules(
                     )
                 )
     for f, c in cells:
-        if f.kind == "timestamp" and f.check_delivery:
+        if f.event_time and f.check_delivery:
             rules.append(
                 (
                     f"(NOT {c.absent} AND CAST({_typed(c, f)} AS DATE) > _dt + INTERVAL 1 DAY)",
@@ -299,17 +360,25 @@ def _json_clean(index: int, f: Field, cell: _Cell, partitions_start: dt.date | N
         number = f"try_cast({s} AS DOUBLE)"
         minimum = "" if f.minimum is None else f" AND {number} >= {f.minimum}"
         present_ok = f"({t} IN ('UBIGINT', 'BIGINT', 'DOUBLE') AND isfinite({number}){minimum})"
-    elif f.kind == "timestamp":
-        typed = cell.parsed
+    elif f.kind in ("timestamp", "date"):
+        if f.kind == "timestamp":
+            typed = cell.parsed
+            shape = f"regexp_full_match(trim({s}), {_quote(f.timestamp_pattern)}) AND {typed} IS NOT NULL"
+        else:
+            typed = f"try_cast(trim({s}) AS DATE)"
+            shape = f"regexp_full_match(trim({s}), {_quote(_DATE)}) AND {typed} IS NOT NULL"
         in_time = (
-            f" AND NOT (CAST({typed} AS DATE) > _dt + INTERVAL 1 DAY)" if f.check_delivery else ""
+            f" AND NOT (CAST({typed} AS DATE) > _dt + INTERVAL 1 DAY)"
+            if f.check_delivery and f.event_time
+            else ""
         )
-        if partitions_start is not None:
+        if partitions_start is not None and f.event_time:
             in_time += f" AND NOT {_before_start(typed, partitions_start)}"
-        present_ok = (
-            f"({t} = 'VARCHAR' AND regexp_full_match(trim({s}), {_quote(_TIMESTAMP)}) "
-            f"AND {typed} IS NOT NULL{in_time})"
-        )
+        present_ok = f"({t} = 'VARCHAR' AND {shape}{in_time})"
+    elif f.kind == "boolean":
+        present_ok = f"({t} = 'BOOLEAN')"
+    elif f.kind == "json":
+        present_ok = f"({cell.type_ok})"
     else:
         return None
     if f.required:
@@ -317,24 +386,62 @@ def _json_clean(index: int, f: Field, cell: _Cell, partitions_start: dt.date | N
     return f"(coalesce({t}, 'NULL') = 'NULL' OR ({t} = 'VARCHAR' AND {s} = '') OR {present_ok})"
 
 
-def _json_source(fields: list[Field], relation: str) -> str:
+def _json_source(fields: list[Field], relation: str, json_text: tuple[str, ...] = ()) -> str:
     """Two parses per line in all: every field's JSON type (and the root's) in
-    one call, every field's text in another."""
+    one call, every field's text in another.
+
+    A `json_text` field (a top-level field that may arrive as a string holding
+    JSON, as LiteLLM exports `metadata`) whose first parse says VARCHAR holding
+    valid JSON is replaced in the line by that JSON, and only such lines are
+    parsed again, so json paths reach inside it. Anything else is left as it
+    is, for the field rules to judge."""
     paths = ", ".join(_quote(f.json_path or f"$.{f.name}") for f in fields)
     columns = "\n".join(
         f"  , _t[{i + 2}] AS t_{i}, _s[{i + 1}] AS s_{i}" for i in range(len(fields))
     )
-    return f"""
+    parsed = f"""
 WITH _parsed AS (
-  SELECT line_number, raw_text, _dt, _checked IS NULL AS _undecodable,
+  SELECT line_number, raw_text, _dt, _checked IS NULL AS _undecodable, _checked,
     CASE WHEN json_valid(_checked) THEN json_type(_checked, ['$', {paths}]) END AS _t,
     CASE WHEN json_valid(_checked) THEN json_extract_string(_checked, [{paths}]) END AS _s
   FROM {relation}
-), _typed AS (
+)"""
+    source = "_parsed"
+    if json_text:
+        position = {f.name: i for i, f in enumerate(fields) if f.json_path in (None, f"$.{f.name}")}
+        wrapped = []
+        for step, name in enumerate(json_text):
+            i = position[name]  # a json_text name must be a top-level field
+            is_text = (
+                f"CASE WHEN _t[{i + 2}] = 'VARCHAR' THEN json_valid(_s[{i + 1}]) ELSE false END"
+            )
+            wrapped.append(is_text)
+            parsed += f""", _unwrapped_{step} AS (
+  SELECT * REPLACE (CASE WHEN {is_text}
+    -- a merge patch drops null members; absent and null mean the same here
+    THEN CAST(json_merge_patch(_checked, json_object({_quote(name)}, json(_s[{i + 1}]))) AS VARCHAR)
+    ELSE _checked END AS _checked)
+  FROM {source}
+)"""
+            source = f"_unwrapped_{step}"
+        again = " OR ".join(wrapped)
+        parsed += f""", _reparsed AS (
+  SELECT * REPLACE (
+    CASE WHEN {again} THEN json_type(_checked, ['$', {paths}]) ELSE _t END AS _t,
+    CASE WHEN {again} THEN json_extract_string(_checked, [{paths}]) ELSE _s END AS _s)
+  FROM {source}
+)"""
+        source = "_reparsed"
+    return f"""{parsed}, _typed AS (
   SELECT line_number, raw_text, _dt, _undecodable, coalesce(_t[1] = 'OBJECT', false) AS _is_object
 {columns}
-  FROM _parsed
+  FROM {source}
 )"""
+
+
+def _record_sql(template: str, typed: dict[str, str]) -> str:
+    """`template` with every {name} replaced by that field's typed SQL."""
+    return template.format(**{name: f"({sql})" for name, sql in typed.items()})
 
 
 def validation_select(
@@ -343,9 +450,15 @@ def validation_select(
     source_kind: str,
     relation: str,
     partitions_start: dt.date | None = None,
+    derived: tuple[Derived, ...] = (),
+    record_rules: tuple[RecordRule, ...] = (),
+    json_text: tuple[str, ...] = (),
 ) -> str:
     """A SELECT over `relation` that returns, per line: line_number, raw_text,
-    reason, detail and every field already typed.
+    reason, detail, every field already typed and every `derived` column.
+
+    `record_rules` run after every field rule; `json_text` names top-level
+    JSON fields that may arrive as a string holding JSON (see _json_source).
 
     `relation` has columns line_number, raw_text, _dt (delivery date) and, for
     JSON, _checked (the line, or NULL when it is not valid UTF-8); for CSV,
@@ -362,7 +475,14 @@ def validation_select(
     # Bytes that are not UTF-8 are never decoded into something else: the line
     # is rejected, and its quarantined text shows them as \xNN escapes.
     undecodable = _quote("line is not valid UTF-8 (bytes shown as \\xNN)")
-    field_rules = _rules(cells, partitions_start)
+    typed_of = {f.name: _typed(c, f) for f, c in cells}
+    for d in derived:
+        typed_of[d.column] = _record_sql(d.expression, typed_of)
+    cross_rules = [
+        (f"({_record_sql(r.broken, typed_of)})", r.reason, _record_sql(r.detail, typed_of))
+        for r in record_rules
+    ]
+    field_rules = _rules(cells, partitions_start) + cross_rules
     if source_kind == "json":
         rules = [
             ("_undecodable", "invalid_encoding", undecodable),
@@ -376,10 +496,13 @@ def validation_select(
             ("NOT _field_count_ok", "wrong_field_count", first_detail),
             *field_rules,
         ]
-    typed = ",\n  ".join(f"{_typed(c, f)} AS {f.raw_column}" for f, c in cells)
+    typed = ",\n  ".join(
+        [f"{_typed(c, f)} AS {f.raw_column}" for f, c in cells]
+        + [f"CAST({typed_of[d.column]} AS {SQL_TYPES[d.kind]}) AS {d.column}" for d in derived]
+    )
 
     if source_kind == "json":
-        source = _json_source(fields, relation)
+        source = _json_source(fields, relation, json_text)
     else:
         source = f"WITH _typed AS (SELECT * FROM {relation})"
 
@@ -395,7 +518,9 @@ def validation_select(
     if source_kind == "json":
         clean = [_json_clean(i, f, c, partitions_start) for i, (f, c) in enumerate(cells)]
         if all(clean):
-            consistent = [f"NOT {condition}" for condition, *_ in _consistency_rules(cells)]
+            consistent = [
+                f"NOT {condition}" for condition, *_ in _consistency_rules(cells) + cross_rules
+            ]
             first_broken = (
                 f"WHEN _is_object AND {' AND '.join(clean + consistent)} THEN NULL\n    "
                 + first_broken

@@ -26,7 +26,9 @@ from orchestration.extract.readers import (
     read_ahead,
 )
 from orchestration.extract.sources import (
+    COPILOT,
     DEPLOYS,
+    LITELLM,
     OTEL,
     ROSTER,
     USAGE,
@@ -113,8 +115,6 @@ def _sql_text(value: str) -> str:
 
 
 SCAN_ROWS = 32_768
-# Sources of usage requests: a partition load queues the request days it touches.
-REQUEST_SOURCES = (USAGE, OTEL)
 _T = TypeVar("_T")
 
 
@@ -129,8 +129,15 @@ class _Writer:
             source_kind=source.file_format,
             relation="_aiw_lines",
             partitions_start=partitions_start(),
+            derived=source.derived,
+            record_rules=source.record_rules,
+            json_text=source.json_text,
         )
-        self.field_columns = ", ".join(f.raw_column for f in source.fields)
+        if not source.fields[0].stored:
+            raise ValueError(f"{source.name}: the first field (the record key) must be stored")
+        # Named, so the raw table's column order is its own (store.SOURCE_TABLES).
+        self.columns = [name for name, _ in source.raw_columns]
+        self.field_columns = ", ".join(self.columns[len(source.extra_columns) + 2 :])
 
     def write(
         self,
@@ -167,8 +174,9 @@ class _Writer:
             leading = {"dt": delivery, "snapshot_date": _sql_date(snapshot_date)}
             lead_sql = "".join(f"{leading[name]}, " for name, _ in self.source.extra_columns)
             con.execute(
-                f"INSERT INTO raw.{self.source.table} SELECT {lead_sql}{_sql_text(relative)}, "
-                f"line_number, {self.field_columns} FROM _aiw_validated WHERE reason IS NULL"
+                f"INSERT INTO raw.{self.source.table} ({', '.join(self.columns)}) "
+                f"SELECT {lead_sql}{_sql_text(relative)}, line_number, {self.field_columns} "
+                "FROM _aiw_validated WHERE reason IS NULL"
             )
             # The first field of every source identifies its record (request_id,
             # deployment_id, employee_id, ...): kept as record_key.
@@ -310,21 +318,22 @@ def load_partition(
 
 def _queue_days_to_rebuild(con, source: Source, partition: dt.date) -> None:
     """Queue, for the incremental usage model, the distinct event days of every
-    raw copy of a request_id that partition `partition` holds (deploys are
-    rebuilt whole, so need none).
+    raw copy of a request key that partition `partition` of a request source
+    holds (deploys and Copilot days are rebuilt whole, so need none).
 
     A copy added or removed can change which copy of its request wins, and the
     copies may sit on other days (a correction moving the request), so every
     day holding any copy is rebuilt: the partition's own days and those of the
-    other copies, found by a semi-join of its request_ids against raw."""
-    if source not in REQUEST_SOURCES:
+    other copies, found by a semi-join of its keys against raw."""
+    if source.rebuild_days is None:
         return
+    key, event_time = source.rebuild_days
     # request_ids of different sources never meet (Claude Code's start `cc-`),
     # and duplicates are decided within a source: one table at a time.
     con.execute(
         f"INSERT INTO raw.{USAGE_DAYS_TO_REBUILD} "
-        f"SELECT DISTINCT CAST(requested_at AS DATE) FROM raw.{source.table} "
-        f"WHERE request_id IN (SELECT request_id FROM raw.{source.table} WHERE dt = ?)",
+        f"SELECT DISTINCT CAST({event_time} AS DATE) FROM raw.{source.table} "
+        f"WHERE {key} IN (SELECT {key} FROM raw.{source.table} WHERE dt = ?)",
         [partition],
     )
 
@@ -339,6 +348,14 @@ def load_otel_partition(con, landing: LandingZone, partition: dt.date) -> LoadRe
 
 def load_deploys_partition(con, landing: LandingZone, partition: dt.date) -> LoadResult:
     return load_partition(con, landing, DEPLOYS, partition)
+
+
+def load_litellm_partition(con, landing: LandingZone, partition: dt.date) -> LoadResult:
+    return load_partition(con, landing, LITELLM, partition)
+
+
+def load_copilot_partition(con, landing: LandingZone, partition: dt.date) -> LoadResult:
+    return load_partition(con, landing, COPILOT, partition)
 
 
 def _forget_file(con, table: str, relative: str, source_name: str) -> None:
@@ -440,7 +457,7 @@ def _file_result_from_manifest(con, table: str, relative: str) -> FileResult:
 def load_reference(
     con: duckdb.DuckDBPyConnection, landing: LandingZone, source: Source
 ) -> LoadResult:
-    """Replace one reference table (price book or contracts) from its file."""
+    """Replace one reference table (price book, contracts, identities) from its file."""
     ensure_raw_schema(con)
     relative = REFERENCE_FILES[source.table]
 

@@ -1,10 +1,10 @@
-"""The five landing sources: their fields and the raw table each one fills."""
+"""The landing sources: their fields and the raw table each one fills."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from orchestration.extract.fields import SQL_TYPES, Field
+from orchestration.extract.fields import SQL_TYPES, Derived, Field, RecordRule
 
 COUNT = "count"
 
@@ -17,6 +17,16 @@ class Source:
     file_format: str  # json | csv
     partitioned: bool
     extra_columns: tuple[tuple[str, str], ...] = ()  # leading raw columns (name, type)
+    # Columns computed from the typed fields, and rules across fields
+    # (fields.Derived, fields.RecordRule).
+    derived: tuple[Derived, ...] = ()
+    record_rules: tuple[RecordRule, ...] = ()
+    # Top-level JSON fields that may arrive as a string holding JSON.
+    json_text: tuple[str, ...] = ()
+    # (key column, event-time column) of a request source: a partition load
+    # queues the event days of every copy of the keys it adds or removes into
+    # raw.usage_days_to_rebuild, for the incremental usage model.
+    rebuild_days: tuple[str, str] | None = None
 
     @property
     def raw_columns(self) -> list[tuple[str, str]]:
@@ -24,7 +34,8 @@ class Source:
             *self.extra_columns,
             ("source_file", "VARCHAR"),
             ("line_number", "BIGINT"),
-            *((f.raw_column, SQL_TYPES[f.kind]) for f in self.fields),
+            *((f.raw_column, SQL_TYPES[f.kind]) for f in self.fields if f.stored),
+            *((d.column, SQL_TYPES[d.kind]) for d in self.derived),
         ]
 
 
@@ -34,6 +45,7 @@ USAGE = Source(
     file_format="json",
     partitioned=True,
     extra_columns=(("dt", "DATE"),),
+    rebuild_days=("request_id", "requested_at"),
     fields=(
         Field("request_id"),
         Field("timestamp", "timestamp", column="requested_at", check_delivery=True),
@@ -161,6 +173,146 @@ CONTRACTS = Source(
     ),
 )
 
+# Usage and activity as the real tools write them (../shared/spec/sources.md).
+# Their raw tables are the contract of store.SOURCE_TABLES (which creates
+# them); these definitions say how each column is read and judged.
+
+# LiteLLM proxy: rows of its LiteLLM_SpendLogs table (schema.prisma), one JSON
+# object per line. `metadata` is a Json column that exports may write as an
+# object or as a string holding one.
+_USAGE_OBJECT = "$.metadata.usage_object"
+LITELLM = Source(
+    name="litellm",
+    table="litellm_spend_logs",
+    file_format="json",
+    partitioned=True,
+    extra_columns=(("dt", "DATE"),),
+    json_text=("metadata", "request_tags"),
+    rebuild_days=("request_id", "start_time"),
+    fields=(
+        Field("request_id"),
+        Field(
+            "startTime",
+            "timestamp",
+            column="start_time",
+            check_delivery=True,
+            offset_optional=True,  # LiteLLM stores UTC without an offset
+        ),
+        Field("user", required=False, column="litellm_user"),
+        Field("api_key", required=False),  # the hashed key; "" when none
+        Field("request_tags", "json", required=False, allowed=("ARRAY",)),
+        Field("model"),
+        Field("session_id", required=False),
+        Field("agent_id", required=False),
+        Field("status", required=False),  # success | failure, as delivered
+        # OpenAI-style counts: prompt_tokens includes the cached tokens.
+        Field("prompt_tokens", COUNT),
+        Field("completion_tokens", COUNT),
+        Field(
+            "cache_read_input_tokens",
+            COUNT,
+            required=False,
+            json_path=f"{_USAGE_OBJECT}.cache_read_input_tokens",
+            absent_value="0",
+        ),
+        Field(
+            "cache_creation_input_tokens",
+            COUNT,
+            required=False,
+            json_path=f"{_USAGE_OBJECT}.cache_creation_input_tokens",
+            absent_value="0",
+        ),
+        Field("spend", "decimal", required=False, minimum=0),
+        # Judged (an object, or a string holding one), kept in no column.
+        Field("metadata", "json", required=False, allowed=("OBJECT",), stored=False),
+    ),
+    # Anthropic semantics, as every other source: input excludes cached tokens.
+    derived=(
+        Derived(
+            "input_tokens",
+            COUNT,
+            "{prompt_tokens} - {cache_read_input_tokens} - {cache_creation_input_tokens}",
+        ),
+    ),
+    record_rules=(
+        RecordRule(
+            "{input_tokens} < 0",
+            "'prompt_tokens ' || {prompt_tokens} || ' is less than cache_read_input_tokens + "
+            "cache_creation_input_tokens ' || ({cache_read_input_tokens} + "
+            "{cache_creation_input_tokens})",
+        ),
+    ),
+)
+
+# GitHub Copilot usage metrics, user-level daily report (users-1-day): NDJSON,
+# one user-day per line. The breakdowns are kept together as one JSON object.
+_BREAKDOWNS = (
+    ("totals_by_ide", "ARRAY"),
+    ("totals_by_feature", "ARRAY"),
+    ("totals_by_language_feature", "ARRAY"),
+    ("totals_by_language_model", "ARRAY"),
+    ("totals_by_model_feature", "ARRAY"),
+    ("totals_by_cli", "OBJECT"),
+)
+COPILOT = Source(
+    name="copilot",
+    table="copilot_user_days",
+    file_format="json",
+    partitioned=True,
+    extra_columns=(("dt", "DATE"),),
+    fields=(
+        Field("user_login"),  # first: the record key of a quarantined line
+        Field("day", "date", check_delivery=True),
+        Field("user_initiated_interaction_count", COUNT),
+        Field("code_generation_activity_count", COUNT),
+        Field("code_acceptance_activity_count", COUNT),
+        Field("loc_added_sum", COUNT),
+        Field("used_agent", "boolean", required=False),
+        Field("used_chat", "boolean", required=False),
+        *(
+            Field(name, "json", required=False, allowed=(container,), stored=False)
+            for name, container in _BREAKDOWNS
+        ),
+    ),
+    derived=(
+        Derived(
+            "breakdowns",
+            "json",
+            # json_merge_patch drops the members that are null (absent breakdowns).
+            "CAST(json_merge_patch('{{}}', json_object("
+            + ", ".join(f"'{name}', json({{{name}}})" for name, _ in _BREAKDOWNS)
+            + ")) AS VARCHAR)",
+        ),
+    ),
+)
+
+# Identity map: how the tools' own identities map to employees.
+IDENTITY_TYPES = ("email", "github_login", "claude_account", "litellm_user", "litellm_api_key")
+IDENTITIES = Source(
+    name="reference",
+    table="identities",
+    file_format="csv",
+    partitioned=False,
+    fields=(
+        Field("employee_id"),
+        Field(
+            "identity_type",
+            "enum",
+            allowed=IDENTITY_TYPES,
+        ),
+        Field("identity_value"),
+        Field("effective_from", "date"),
+        Field("effective_to", "date", required=False),  # exclusive; empty = open
+    ),
+    record_rules=(
+        RecordRule(
+            "{effective_to} <= {effective_from}",
+            "'effective_to ' || {effective_to} || ' is not after effective_from ' "
+            "|| {effective_from}",
+        ),
+    ),
+)
+
 ALL_SOURCES = (USAGE, DEPLOYS, ROSTER, PRICE_BOOK, CONTRACTS)
 
 # Claude Code's OpenTelemetry log records (orchestration.extract.otel), read
@@ -196,6 +348,7 @@ OTEL = Source(
     file_format="otlp",
     partitioned=True,
     extra_columns=(("dt", "DATE"),),
+    rebuild_days=("request_id", "requested_at"),
     fields=(
         _otel_field("event.name"),
         # event.timestamp, else the record's timeUnixNano
@@ -216,3 +369,8 @@ OTEL = Source(
         _otel_field("error", required=False),
     ),
 )
+
+# Created by store.SOURCE_TABLES, loaded like the others.
+REAL_SOURCES = (LITELLM, COPILOT, IDENTITIES)
+# The sources loaded per delivery partition (landing.PARTITIONED_SOURCES's folders).
+PARTITIONED = tuple(s for s in (*ALL_SOURCES, OTEL, *REAL_SOURCES) if s.partitioned)

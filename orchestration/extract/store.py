@@ -7,6 +7,7 @@ import secrets
 
 import duckdb
 
+from orchestration.extract import sources
 from orchestration.extract.sources import ALL_SOURCES
 
 QUARANTINE_COLUMNS = (
@@ -150,7 +151,7 @@ COPILOT_COLUMNS = (
     ("breakdowns", "VARCHAR"),  # the per-IDE / feature / model breakdowns, JSON
 )
 IDENTITIES_TABLE = "identities"
-IDENTITY_TYPES = ("email", "github_login", "claude_account", "litellm_user", "litellm_api_key")
+IDENTITY_TYPES = sources.IDENTITY_TYPES  # defined once, with the identities source
 IDENTITIES_COLUMNS = (
     ("source_file", "VARCHAR"),
     ("line_number", "BIGINT"),
