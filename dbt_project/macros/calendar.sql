@@ -45,3 +45,12 @@
     inner join {{ snapshot_intervals }}
         on {{ is_valid_on(add_days(6, weeks ~ '.week_start'), snapshot_intervals) }}
 {%- endmacro %}
+
+{#
+    A week's figures are provisional while the last covered day is earlier
+    than 7 days after its Sunday: a rollback (168 h after delivery) can still
+    arrive (metrics.md, Normalized deployments).
+#}
+{% macro is_provisional_week(week_start_expression, last_covered_day_expression) -%}
+    ({{ last_covered_day_expression }} < {{ add_days(13, week_start_expression) }})
+{%- endmacro %}

@@ -1,6 +1,6 @@
 -- Grain: week_start × org_name × cohort (metrics.md, Is AI worth it).
--- Each developer of week W (developers on its Sunday, from the snapshot that
--- applies that day) falls in one cohort by their billable tokens in W:
+-- Each developer of week W (developers on its Sunday, int_developers__weekly)
+-- falls in one cohort by their billable tokens in W:
 -- `none` with 0 tokens; the others by ntile(3) over the org's developers with
 -- tokens in W, ordered by tokens then employee_id (1 light, 2 moderate,
 -- 3 heavy). Their normalized deployments (delivered in W) and billed cost
@@ -15,107 +15,18 @@ covered_days as (
 
 ),
 
-snapshot_intervals as (
-
-    select * from {{ ref('int_roster__snapshot_intervals') }}
-
-),
-
-history as (
-
-    select * from {{ ref('int_employees__roster_history') }}
-
-),
-
-covered_weeks as (
-
-    select distinct week_start
-    from covered_days
-
-),
-
-week_sundays as (
-
-    {{ week_sunday_snapshots('covered_weeks', 'snapshot_intervals') }}
-
-),
-
-sunday_developers as (
-
-    select
-        week_sundays.week_start,
-        history.employee_id,
-        history.org_name
-    from week_sundays
-    inner join history
-        on week_sundays.snapshot_date = history.snapshot_date
-    where history.is_developer
-
-),
-
-tokens_weekly as (
-
-    select
-        {{ week_start('usage_date') }} as week_start,
-        employee_id,
-        sum(total_tokens) as tokens
-    from {{ ref('fct_token_usage_daily') }}
-    where employee_id is not null
-    group by {{ week_start('usage_date') }}, employee_id
-
-),
-
-deployments_weekly as (
-
-    select
-        {{ week_start('delivered_date') }} as week_start,
-        employee_id,
-        count(*) as normalized_deployments,
-        sum(case when is_ai_assisted then 1 else 0 end) as ai_assisted_normalized_deployments
-    from {{ ref('fct_normalized_deployments') }}
-    where
-        employee_id is not null
-        and is_normalized
-    group by {{ week_start('delivered_date') }}, employee_id
-
-),
-
-costs_weekly as (
-
-    select
-        {{ week_start('cost_date') }} as week_start,
-        employee_id,
-        {{ sum_double('billed_cost_usd') }} as billed_cost_usd
-    from {{ ref('fct_ai_cost_daily') }}
-    where employee_id is not null
-    group by {{ week_start('cost_date') }}, employee_id
-
-),
-
 developer_weeks as (
 
     select
-        sunday_developers.week_start,
-        sunday_developers.org_name,
-        sunday_developers.employee_id,
-        coalesce(tokens_weekly.tokens, 0) as tokens,
-        coalesce(deployments_weekly.normalized_deployments, 0) as normalized_deployments,
-        coalesce(deployments_weekly.ai_assisted_normalized_deployments, 0)
-            as ai_assisted_normalized_deployments,
-        coalesce(costs_weekly.billed_cost_usd, 0) as billed_cost_usd
-    from sunday_developers
-    left join tokens_weekly
-        on
-            sunday_developers.week_start = tokens_weekly.week_start
-            and sunday_developers.employee_id = tokens_weekly.employee_id
-    left join deployments_weekly
-        on
-            sunday_developers.week_start = deployments_weekly.week_start
-            and sunday_developers.employee_id = deployments_weekly.employee_id
-    left join costs_weekly
-        on
-            sunday_developers.week_start = costs_weekly.week_start
-            and sunday_developers.employee_id = costs_weekly.employee_id
+        week_start,
+        org_name,
+        employee_id,
+        total_tokens as tokens,
+        normalized_deployments,
+        ai_assisted_normalized_deployments,
+        billed_cost_usd
+    from {{ ref('int_developers__weekly') }}
+    where is_covered_week
 
 ),
 
@@ -215,7 +126,6 @@ select
         case when not grouped.is_suppressed then grouped.total_tokens end
         as {{ dbt.type_bigint() }}
     ) as total_tokens,
-    -- a rollback can still arrive up to 7 days after the Sunday
-    last_covered_day.last_day < {{ add_days(13, 'grouped.week_start') }} as is_provisional
+    {{ is_provisional_week('grouped.week_start', 'last_covered_day.last_day') }} as is_provisional
 from grouped
 cross join last_covered_day

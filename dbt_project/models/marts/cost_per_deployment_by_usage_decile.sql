@@ -8,109 +8,18 @@
 
 with
 
-covered_days as (
-
-    select * from {{ ref('int_calendar__covered_days') }}
-
-),
-
-snapshot_intervals as (
-
-    select * from {{ ref('int_roster__snapshot_intervals') }}
-
-),
-
-history as (
-
-    select * from {{ ref('int_employees__roster_history') }}
-
-),
-
-covered_weeks as (
-
-    select distinct week_start
-    from covered_days
-
-),
-
-week_sundays as (
-
-    {{ week_sunday_snapshots('covered_weeks', 'snapshot_intervals') }}
-
-),
-
-developer_weeks as (
-
-    -- developers on the week's Sunday
-    select
-        week_sundays.week_start,
-        history.employee_id
-    from week_sundays
-    inner join history
-        on week_sundays.snapshot_date = history.snapshot_date
-    where history.is_developer
-
-),
-
-weekly_usage as (
-
-    select
-        {{ week_start('usage_date') }} as week_start,
-        employee_id,
-        sum(total_tokens) as total_tokens
-    from {{ ref('fct_token_usage_daily') }}
-    where employee_id is not null
-    group by {{ week_start('usage_date') }}, employee_id
-
-),
-
-weekly_costs as (
-
-    select
-        {{ week_start('cost_date') }} as week_start,
-        employee_id,
-        {{ sum_double('per_token_cost_usd') }} as per_token_cost_usd,
-        {{ sum_double('billed_cost_usd') }} as billed_cost_usd
-    from {{ ref('fct_ai_cost_daily') }}
-    where employee_id is not null
-    group by {{ week_start('cost_date') }}, employee_id
-
-),
-
-weekly_deployments as (
-
-    select
-        {{ week_start('delivered_date') }} as week_start,
-        employee_id,
-        sum(case when is_normalized then 1 else 0 end) as normalized_deployments
-    from {{ ref('fct_normalized_deployments') }}
-    where employee_id is not null
-    group by {{ week_start('delivered_date') }}, employee_id
-
-),
-
 developer_week_figures as (
 
+    -- developers on the week's Sunday, covered weeks
     select
-        developer_weeks.week_start,
-        developer_weeks.employee_id,
-        coalesce(weekly_usage.total_tokens, 0) as total_tokens,
-        coalesce(weekly_costs.per_token_cost_usd, 0) as per_token_cost_usd,
-        coalesce(weekly_costs.billed_cost_usd, 0) as billed_cost_usd,
-        coalesce(weekly_deployments.normalized_deployments, 0) as normalized_deployments
-    from developer_weeks
-    left join weekly_usage
-        on
-            developer_weeks.week_start = weekly_usage.week_start
-            and developer_weeks.employee_id = weekly_usage.employee_id
-    left join weekly_costs
-        on
-            developer_weeks.week_start = weekly_costs.week_start
-            and developer_weeks.employee_id = weekly_costs.employee_id
-    left join weekly_deployments
-        on
-            developer_weeks.week_start = weekly_deployments.week_start
-            and developer_weeks.employee_id = weekly_deployments.employee_id
+        week_start,
+        employee_id,
+        total_tokens,
+        per_token_cost_usd,
+        billed_cost_usd,
+        normalized_deployments
+    from {{ ref('int_developers__weekly') }}
+    where is_covered_week
 
 ),
 

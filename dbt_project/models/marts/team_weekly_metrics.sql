@@ -2,8 +2,9 @@
 -- in a week that contains a covered day, and for every team-week with
 -- attributed activity in fct_token_usage_daily, fct_normalized_deployments
 -- (by delivered_date, rolled back or not) or fct_ai_cost_daily.
--- Developers of a team in week W are taken on the Sunday of W, from the
--- snapshot that applies that Sunday (even when it is past the last covered day).
+-- Developers of a team in week W, and which of them are AI-active, come from
+-- int_developers__weekly (developers on the Sunday of W); tokens, deployments
+-- and cost cover everyone attributed to the team (team on the event's day).
 
 with
 
@@ -19,21 +20,15 @@ snapshot_intervals as (
 
 ),
 
-history as (
+developer_weeks as (
 
-    select * from {{ ref('int_employees__roster_history') }}
+    select * from {{ ref('int_developers__weekly') }}
 
 ),
 
 team_history as (
 
     select * from {{ ref('int_teams__roster_history') }}
-
-),
-
-teams as (
-
-    select * from {{ ref('dim_teams') }}
 
 ),
 
@@ -52,13 +47,6 @@ deployments as (
 costs as (
 
     select * from {{ ref('fct_ai_cost_daily') }}
-
-),
-
-covered_weeks as (
-
-    select distinct week_start
-    from covered_days
 
 ),
 
@@ -103,77 +91,27 @@ costs_weekly as (
 
 ),
 
-candidate_weeks as (
-
-    select week_start from covered_weeks
-    union distinct
-    select week_start from usage_weekly
-    union distinct
-    select week_start from deployments_weekly
-    union distinct
-    select week_start from costs_weekly
-
-),
-
-week_sundays as (
-
-    {{ week_sunday_snapshots('candidate_weeks', 'snapshot_intervals') }}
-
-),
-
-sunday_developers as (
-
-    select
-        week_sundays.week_start,
-        history.team_id,
-        history.employee_id
-    from week_sundays
-    inner join history
-        on week_sundays.snapshot_date = history.snapshot_date
-    where
-        history.is_developer
-        and history.team_id is not null
-
-),
-
-ai_active_employees as (
-
-    -- AI-active: at least one successful request in the week, whatever team
-    -- the request was attributed to
-    select distinct
-        {{ week_start('usage_date') }} as week_start,
-        employee_id
-    from usage_daily
-    where
-        employee_id is not null
-        and success_requests > 0
-
-),
-
 developers_weekly as (
 
     select
-        sunday_developers.week_start,
-        sunday_developers.team_id,
+        week_start,
+        team_id,
+        is_covered_week,
         count(*) as developers,
-        count(ai_active_employees.employee_id) as ai_active_developers
-    from sunday_developers
-    left join ai_active_employees
-        on
-            sunday_developers.week_start = ai_active_employees.week_start
-            and sunday_developers.employee_id = ai_active_employees.employee_id
-    group by sunday_developers.week_start, sunday_developers.team_id
+        sum(case when is_ai_active then 1 else 0 end) as ai_active_developers
+    from developer_weeks
+    where team_id is not null
+    group by week_start, team_id, is_covered_week
 
 ),
 
 team_weeks as (
 
     select
-        developers_weekly.week_start,
-        developers_weekly.team_id
+        week_start,
+        team_id
     from developers_weekly
-    inner join covered_weeks
-        on developers_weekly.week_start = covered_weeks.week_start
+    where is_covered_week
 
     union distinct
 
@@ -198,18 +136,40 @@ team_weeks as (
 
 ),
 
+weeks as (
+
+    select distinct week_start
+    from team_weeks
+
+),
+
+week_sundays as (
+
+    {{ week_sunday_snapshots('weeks', 'snapshot_intervals') }}
+
+),
+
 team_names as (
 
-    -- the team's name and org as of the week's Sunday; the latest known
-    -- ones when the team did not exist yet that day
+    -- the team's name and org on the week's Sunday; the latest known ones
+    -- when the team is not in that day's snapshot (or the week precedes the
+    -- first snapshot)
     select
-        week_sundays.week_start,
-        team_history.team_id,
+        team_weeks.week_start,
+        team_weeks.team_id,
         team_history.team_name,
-        team_history.org_name
-    from week_sundays
+        team_history.org_name,
+        row_number() over (
+            partition by team_weeks.week_start, team_weeks.team_id
+            order by
+                coalesce(team_history.valid_from = week_sundays.snapshot_date, false) desc,
+                team_history.valid_from desc
+        ) as name_rank
+    from team_weeks
+    left join week_sundays
+        on team_weeks.week_start = week_sundays.week_start
     inner join team_history
-        on week_sundays.snapshot_date = team_history.valid_from
+        on team_weeks.team_id = team_history.team_id
 
 ),
 
@@ -225,8 +185,8 @@ metrics as (
     select
         team_weeks.week_start,
         team_weeks.team_id,
-        coalesce(team_names.team_name, teams.team_name) as team_name,
-        coalesce(team_names.org_name, teams.org_name) as org_name,
+        team_names.team_name,
+        team_names.org_name,
         coalesce(developers_weekly.developers, 0) as developers,
         coalesce(developers_weekly.ai_active_developers, 0) as ai_active_developers,
         coalesce(usage_weekly.total_tokens, 0) as total_tokens,
@@ -237,8 +197,7 @@ metrics as (
         coalesce(costs_weekly.per_token_cost_usd, 0) as per_token_cost_usd,
         coalesce(costs_weekly.flat_rate_cost_usd, 0) as flat_rate_cost_usd,
         coalesce(deployments_weekly.delivered_changes, 0) as delivered_changes,
-        -- a rollback can still arrive up to 7 days after the Sunday
-        last_covered_day.last_day < {{ add_days(13, 'team_weeks.week_start') }} as is_provisional
+        {{ is_provisional_week('team_weeks.week_start', 'last_covered_day.last_day') }} as is_provisional
     from team_weeks
     cross join last_covered_day
     left join developers_weekly
@@ -261,8 +220,7 @@ metrics as (
         on
             team_weeks.week_start = team_names.week_start
             and team_weeks.team_id = team_names.team_id
-    left join teams
-        on team_weeks.team_id = teams.team_id
+            and team_names.name_rank = 1
 
 )
 

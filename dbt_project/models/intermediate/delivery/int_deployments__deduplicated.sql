@@ -1,5 +1,6 @@
--- One row per deployment_id. Exports overlap and get re-delivered; the copy in
--- the last file in path order wins (then the last line of that file), after
+-- One row per deployment_id. Exports overlap and get re-delivered: the landing
+-- contract's duplicate rule (macro winning_copies, shared with usage) keeps the
+-- copy in the last file in path order, then the last line of that file, after
 -- ignoring files that merely re-deliver earlier content.
 
 with
@@ -10,31 +11,9 @@ deployments as (
 
 ),
 
-redelivered_files as (
+winners as (
 
-    select source_file from {{ ref('int_landing__redelivered_files') }}
-
-),
-
-first_deliveries as (
-
-    select deployments.*
-    from deployments
-    left join redelivered_files
-        on deployments.source_file = redelivered_files.source_file
-    where redelivered_files.source_file is null
-
-),
-
-ranked_copies as (
-
-    select
-        *,
-        row_number() over (
-            partition by deployment_id
-            order by source_file desc, line_number desc
-        ) as copy_rank
-    from first_deliveries
+    {{ winning_copies('deployments', 'deployment_id') }}
 
 )
 
@@ -58,5 +37,4 @@ select
     landing_date,
     source_file,
     line_number
-from ranked_copies
-where copy_rank = 1
+from winners

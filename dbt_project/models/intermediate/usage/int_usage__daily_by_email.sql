@@ -45,7 +45,7 @@ copies as (
 
 winners as (
 
-    {{ winning_usage_copies('copies') }}
+    {{ winning_copies('copies', 'request_id') }}
 
 ),
 

@@ -1,6 +1,6 @@
 {#
     One row per request_id: its winning copy over every first-delivered raw
-    row (macro winning_usage_copies, the rule stated once). A view read by
+    row (macro winning_copies, the rule stated once). A view read by
     the request_ids_counted_once check; int_usage__daily_by_email applies the
     same macro to the copies of the request_ids it rebuilds, since a view
     filtered on request_id would still rank the whole history.
@@ -17,7 +17,7 @@ requests as (
 
 winners as (
 
-    {{ winning_usage_copies('requests') }}
+    {{ winning_copies('requests', 'request_id') }}
 
 )
 

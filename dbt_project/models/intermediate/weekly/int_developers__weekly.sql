@@ -1,0 +1,172 @@
+-- Grain: week_start × employee_id. The developers of each week — developers on
+-- its Sunday, from the roster snapshot that applies that day (metrics.md) —
+-- with their team and org that day and their own figures of the week, whatever
+-- team those were attributed to. Weeks: every week containing a covered day or
+-- attributed activity. Every weekly model counts developers and AI-active
+-- developers from here (team_weekly_metrics by team, ai_cohort_weekly and
+-- cost_per_deployment_by_usage_decile by developer); the figures come from the
+-- facts that define them.
+
+with
+
+covered_days as (
+
+    select * from {{ ref('int_calendar__covered_days') }}
+
+),
+
+snapshot_intervals as (
+
+    select * from {{ ref('int_roster__snapshot_intervals') }}
+
+),
+
+history as (
+
+    select * from {{ ref('int_employees__roster_history') }}
+
+),
+
+usage_daily as (
+
+    select * from {{ ref('fct_token_usage_daily') }}
+
+),
+
+deployments as (
+
+    select * from {{ ref('fct_normalized_deployments') }}
+
+),
+
+costs as (
+
+    select * from {{ ref('fct_ai_cost_daily') }}
+
+),
+
+covered_weeks as (
+
+    select distinct week_start
+    from covered_days
+
+),
+
+ai_active_weeks as (
+
+    -- AI-active in W (metrics.md): at least one successful request in W,
+    -- whatever team it was attributed to
+    select distinct
+        {{ week_start('usage_date') }} as week_start,
+        employee_id
+    from usage_daily
+    where
+        employee_id is not null
+        and success_requests > 0
+
+),
+
+tokens_weekly as (
+
+    select
+        {{ week_start('usage_date') }} as week_start,
+        employee_id,
+        sum(total_tokens) as total_tokens
+    from usage_daily
+    where employee_id is not null
+    group by {{ week_start('usage_date') }}, employee_id
+
+),
+
+deployments_weekly as (
+
+    select
+        {{ week_start('delivered_date') }} as week_start,
+        employee_id,
+        sum(case when is_normalized then 1 else 0 end) as normalized_deployments,
+        sum(case when is_normalized and is_ai_assisted then 1 else 0 end)
+            as ai_assisted_normalized_deployments
+    from deployments
+    where employee_id is not null
+    group by {{ week_start('delivered_date') }}, employee_id
+
+),
+
+costs_weekly as (
+
+    select
+        {{ week_start('cost_date') }} as week_start,
+        employee_id,
+        {{ sum_double('billed_cost_usd') }} as billed_cost_usd,
+        {{ sum_double('per_token_cost_usd') }} as per_token_cost_usd
+    from costs
+    where employee_id is not null
+    group by {{ week_start('cost_date') }}, employee_id
+
+),
+
+weeks as (
+
+    select week_start from covered_weeks
+    union distinct
+    select week_start from tokens_weekly
+    union distinct
+    select week_start from deployments_weekly
+    union distinct
+    select week_start from costs_weekly
+
+),
+
+week_sundays as (
+
+    {{ week_sunday_snapshots('weeks', 'snapshot_intervals') }}
+
+),
+
+sunday_developers as (
+
+    select
+        week_sundays.week_start,
+        history.employee_id,
+        history.team_id,
+        history.org_name
+    from week_sundays
+    inner join history
+        on week_sundays.snapshot_date = history.snapshot_date
+    where history.is_developer
+
+)
+
+select
+    sunday_developers.week_start,
+    sunday_developers.employee_id,
+    sunday_developers.team_id,
+    sunday_developers.org_name,
+    covered_weeks.week_start is not null as is_covered_week,
+    ai_active_weeks.employee_id is not null as is_ai_active,
+    cast(coalesce(tokens_weekly.total_tokens, 0) as {{ dbt.type_bigint() }}) as total_tokens,
+    cast(coalesce(deployments_weekly.normalized_deployments, 0) as {{ dbt.type_bigint() }})
+        as normalized_deployments,
+    cast(coalesce(deployments_weekly.ai_assisted_normalized_deployments, 0) as {{ dbt.type_bigint() }})
+        as ai_assisted_normalized_deployments,
+    cast(coalesce(costs_weekly.billed_cost_usd, 0) as {{ type_double() }}) as billed_cost_usd,
+    cast(coalesce(costs_weekly.per_token_cost_usd, 0) as {{ type_double() }}) as per_token_cost_usd
+from sunday_developers
+left join covered_weeks
+    on sunday_developers.week_start = covered_weeks.week_start
+left join ai_active_weeks
+    on
+        sunday_developers.week_start = ai_active_weeks.week_start
+        and sunday_developers.employee_id = ai_active_weeks.employee_id
+left join tokens_weekly
+    on
+        sunday_developers.week_start = tokens_weekly.week_start
+        and sunday_developers.employee_id = tokens_weekly.employee_id
+left join deployments_weekly
+    on
+        sunday_developers.week_start = deployments_weekly.week_start
+        and sunday_developers.employee_id = deployments_weekly.employee_id
+left join costs_weekly
+    on
+        sunday_developers.week_start = costs_weekly.week_start
+        and sunday_developers.employee_id = costs_weekly.employee_id
