@@ -14,14 +14,12 @@ import altair as alt
 
 from orchestration.dashboard import words
 from orchestration.dashboard.published import Published
-from orchestration.report import ADOPTION_TARGET, NORMALIZED_DEPLOYMENT, SUSPECTS_TABLE
+from orchestration.report import HEADLINE_TABLE, NORMALIZED_DEPLOYMENT, SUSPECTS_TABLE
 
 WIDTH = 760
 WEEK_AXIS = "Week (starting Monday)"
 # Trailing zeros trimmed, so half-dollar ticks do not print as "$1 $1 $2".
 MONEY_AXIS = "$,.2~f"
-# Warm for above target, cool below: the colour says which side of 80 % a cell is.
-ADOPTION_SCALE = alt.Scale(domain=[0, 1], domainMid=ADOPTION_TARGET, scheme="redyellowgreen")
 SUSPECT_COLOURS = alt.Scale(domain=["suspect", "not flagged"], range=["#d62728", "#8da0b3"])
 
 
@@ -111,14 +109,22 @@ def _week_words(week: dict) -> str:
 
 
 def adoption(pub: Published, audience: str) -> Section:
+    # the target is a dbt var, published with the headline figures
+    target = (
+        pub.one(f"SELECT adoption_target FROM {HEADLINE_TABLE}").get("adoption_target")
+        if pub.has(HEADLINE_TABLE)
+        else None
+    )
     section = Section(
         "adoption",
-        "AI adoption against the 80 % target",
+        "AI adoption against the target"
+        if target is None
+        else f"AI adoption against the {words.pct(target)} target",
         "Share of each team's developers (taken on the week's Sunday) with at least one "
         "successful AI request that week.",
     )
     table, hidden = _visible_team_weeks(pub, audience)
-    if _missing(section, pub, table):
+    if _missing(section, pub, table, HEADLINE_TABLE):
         return section
     shown = "adoption_rate IS NOT NULL"
     rows = pub.rows(
@@ -132,10 +138,13 @@ def adoption(pub: Published, audience: str) -> Section:
         return section
     week = _reference_week(pub, table, shown)
     latest = [r for r in rows if r["week_start"] == week["week_start"]]
-    met = sum(r["adoption_rate"] >= ADOPTION_TARGET for r in latest)
+    if target is None:
+        section.notes.append("No headline week yet, so no adoption target to compare with.")
+        return section
+    met = sum(r["adoption_rate"] >= target for r in latest)
     finding = (
         f"In {_week_words(week)}, {met} of {words.count(len(latest), 'team')} "
-        f"reached the {words.pct(ADOPTION_TARGET)} adoption target"
+        f"reached the {words.pct(target)} adoption target"
     )
     base = alt.Chart(_data(rows)).encode(
         x=_week_x(),
@@ -144,7 +153,8 @@ def adoption(pub: Published, audience: str) -> Section:
     cells = base.mark_rect(stroke="white").encode(
         color=alt.Color(
             "adoption_rate:Q",
-            scale=ADOPTION_SCALE,
+            # warm above the target, cool below: the colour says which side a cell is
+            scale=alt.Scale(domain=[0, 1], domainMid=target, scheme="redyellowgreen"),
             title=["Adoption", "(% of developers)"],
             legend=alt.Legend(format=".0%"),
         ),
@@ -171,7 +181,7 @@ def adoption(pub: Published, audience: str) -> Section:
             width=WIDTH - 60,
             title=_title(
                 finding,
-                f"Cell colour: yellow at the {words.pct(ADOPTION_TARGET)} target, green above, red below.",
+                f"Cell colour: yellow at the {words.pct(target)} target, green above, red below.",
                 _hidden_note(hidden),
             ),
         )

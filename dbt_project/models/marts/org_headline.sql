@@ -1,0 +1,219 @@
+-- Grain: one row, the organisation's headline figures (what `aiw run` and
+-- `aiw demo` print and the dashboard shows first), each for the period its
+-- column names: the headline week is the latest week that is no longer
+-- provisional (the latest week while none is final); the other figures cover
+-- the whole period of covered days. No row while no week has figures.
+
+with
+
+team_weeks as (
+
+    select * from {{ ref('team_weekly_metrics') }}
+
+),
+
+usage_daily as (
+
+    select * from {{ ref('fct_token_usage_daily') }}
+
+),
+
+deployments as (
+
+    select * from {{ ref('fct_normalized_deployments') }}
+
+),
+
+costs as (
+
+    select * from {{ ref('fct_ai_cost_daily') }}
+
+),
+
+pricing as (
+
+    select * from {{ ref('pricing_shift_monthly') }}
+
+),
+
+signals as (
+
+    select * from {{ ref('developer_signals_daily') }}
+
+),
+
+cohorts as (
+
+    select * from {{ ref('ai_cohort_weekly') }}
+
+),
+
+org_weeks as (
+
+    select
+        week_start,
+        sum(developers) as developers,
+        sum(ai_active_developers) as ai_active_developers,
+        sum(normalized_deployments) as normalized_deployments,
+        {{ dbt.bool_or('is_provisional') }} as is_provisional
+    from team_weeks
+    group by week_start
+
+),
+
+headline_week as (
+
+    select *
+    from (
+        select
+            *,
+            row_number() over (order by is_provisional, week_start desc) as headline_rank
+        from org_weeks
+    ) as ranked_weeks
+    where headline_rank = 1
+
+),
+
+period as (
+
+    select
+        min(cost_date) as first_covered_day,
+        max(cost_date) as last_covered_day,
+        {{ sum_double('billed_cost_usd') }} as billed_cost_usd
+    from costs
+
+),
+
+usage_totals as (
+
+    select sum(total_tokens) as total_tokens
+    from usage_daily
+
+),
+
+deployment_totals as (
+
+    select coalesce(sum(case when is_normalized then 1 else 0 end), 0) as normalized_deployments
+    from deployments
+
+),
+
+pricing_totals as (
+
+    select
+        {{ sum_double('flat_rate_cost_usd') }} as flat_rate_cost_usd,
+        {{ sum_double('per_token_cost_usd') }} as per_token_cost_usd
+    from pricing
+
+),
+
+signal_day as (
+
+    select max(signal_date) as signal_date
+    from signals
+
+),
+
+suspects as (
+
+    select
+        count(distinct case when signals.is_tokenmaxxing_suspect then signals.employee_id end)
+            as tokenmaxxing_suspects_ever,
+        count(distinct case
+            when signals.is_tokenmaxxing_suspect and signals.signal_date = signal_day.signal_date
+                then signals.employee_id
+        end) as tokenmaxxing_suspects,
+        count(distinct case when signals.is_change_splitting_suspect then signals.employee_id end)
+            as change_splitting_suspects_ever,
+        count(distinct case
+            when signals.is_change_splitting_suspect and signals.signal_date = signal_day.signal_date
+                then signals.employee_id
+        end) as change_splitting_suspects
+    from signals
+    cross join signal_day
+
+),
+
+cohort_week as (
+
+    -- the latest week whose seven days are all covered
+    select max(cohorts.week_start) as cohort_week_start
+    from cohorts
+    cross join period
+    where {{ add_days(6, 'cohorts.week_start') }} <= period.last_covered_day
+
+),
+
+figures as (
+
+    select
+        headline_week.week_start as headline_week_start,
+        headline_week.is_provisional as is_headline_week_provisional,
+        headline_week.developers,
+        headline_week.ai_active_developers,
+        case
+            when headline_week.developers > 0
+                then headline_week.ai_active_developers * 1.0 / headline_week.developers
+        end as adoption_rate,
+        case
+            when headline_week.developers > 0
+                then headline_week.normalized_deployments * 1.0 / headline_week.developers
+        end as normalized_deployments_per_developer,
+        -- the organisation's adoption target (metrics.md), set in one place
+        {{ var('aiw_adoption_target') }} as adoption_target,
+        period.first_covered_day,
+        period.last_covered_day,
+        deployment_totals.normalized_deployments,
+        usage_totals.total_tokens,
+        period.billed_cost_usd,
+        pricing_totals.flat_rate_cost_usd,
+        pricing_totals.per_token_cost_usd,
+        signal_day.signal_date,
+        suspects.tokenmaxxing_suspects,
+        suspects.tokenmaxxing_suspects_ever,
+        suspects.change_splitting_suspects,
+        suspects.change_splitting_suspects_ever,
+        cohort_week.cohort_week_start
+    from headline_week
+    cross join period
+    cross join usage_totals
+    cross join deployment_totals
+    cross join pricing_totals
+    cross join signal_day
+    cross join suspects
+    cross join cohort_week
+
+)
+
+select
+    headline_week_start,
+    is_headline_week_provisional,
+    cast(developers as {{ dbt.type_bigint() }}) as developers,
+    cast(ai_active_developers as {{ dbt.type_bigint() }}) as ai_active_developers,
+    cast(adoption_rate as {{ type_double() }}) as adoption_rate,
+    cast(adoption_target as {{ type_double() }}) as adoption_target,
+    coalesce(adoption_rate >= adoption_target, false) as is_adoption_target_met,
+    cast(normalized_deployments_per_developer as {{ type_double() }})
+        as normalized_deployments_per_developer,
+    first_covered_day,
+    last_covered_day,
+    cast(normalized_deployments as {{ dbt.type_bigint() }}) as normalized_deployments,
+    cast(total_tokens as {{ dbt.type_bigint() }}) as total_tokens,
+    cast(
+        case when normalized_deployments > 0 then total_tokens * 1.0 / normalized_deployments end
+        as {{ type_double() }}
+    ) as tokens_per_normalized_deployment,
+    cast(billed_cost_usd as {{ type_double() }}) as billed_cost_usd,
+    cast(
+        case when normalized_deployments > 0 then billed_cost_usd / normalized_deployments end
+        as {{ type_double() }}
+    ) as cost_per_normalized_deployment,
+    cast(flat_rate_cost_usd as {{ type_double() }}) as flat_rate_cost_usd,
+    cast(per_token_cost_usd as {{ type_double() }}) as per_token_cost_usd,
+    signal_date,
+    cast(tokenmaxxing_suspects as {{ dbt.type_bigint() }}) as tokenmaxxing_suspects,
+    cast(tokenmaxxing_suspects_ever as {{ dbt.type_bigint() }}) as tokenmaxxing_suspects_ever,
+    cast(change_splitting_suspects as {{ dbt.type_bigint() }}) as change_splitting_suspects,
+    cast(change_splitting_suspects_ever as {{ dbt.type_bigint() }}) as change_splitting_suspects_ever,
+    cohort_week_start
+from figures
