@@ -9,17 +9,31 @@ import shutil
 import sys
 from pathlib import Path
 
+import yaml
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 
 DEFAULT_LANDING = "data/landing"
 DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
 
+
+
+def dbt_project_var(name: str):
+    """A var of dbt_project.yml, where settings that the dbt project and the
+    Python side both know are set once (dbt reads them with var())."""
+    with (DBT_PROJECT_DIR / "dbt_project.yml").open(encoding="utf-8") as project:
+        return yaml.safe_load(project)["vars"][name]
+
+
 # A usage file under dt=D may hold events of D-3 .. D (the contract's late
 # arrival). The pipeline does not rely on it: dbt rebuilds the request days the
 # delivered rows actually hold (raw.usage_days_to_rebuild). The benchmark uses
 # it to build a warehouse holding only the days a daily run touches.
-LOOKBACK_DAYS = 3
+LOOKBACK_DAYS = int(dbt_project_var("aiw_usage_late_days"))
+# An event timestamp more than this many days after its file's delivery day is
+# quarantined (`timestamp_after_delivery`).
+EVENT_LEAD_DAYS = int(dbt_project_var("aiw_event_lead_days"))
 
 
 # The first delivery day the warehouse has partitions for. Extraction rejects

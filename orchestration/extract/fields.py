@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from orchestration.settings import EVENT_LEAD_DAYS
+
 # Ordered by how the contract lists them: a line with several faults gets the first
 # (before these: invalid_encoding, then invalid_json or wrong_field_count).
 REASONS = (
@@ -300,9 +302,9 @@ def _rules(
         if f.event_time and f.check_delivery:
             rules.append(
                 (
-                    f"(NOT {c.absent} AND CAST({_typed(c, f)} AS DATE) > _dt + INTERVAL 1 DAY)",
+                    f"(NOT {c.absent} AND {_after_delivery(_typed(c, f))})",
                     "timestamp_after_delivery",
-                    f"{_quote(f'{f.name} is more than one day after the delivery date: ')} || {c.text}",
+                    f"{_quote(f'{f.name} is more than {_LEAD_WORDS} after the delivery date: ')} || {c.text}",
                 )
             )
     rules += _consistency_rules(cells)
@@ -330,6 +332,13 @@ def _consistency_rules(cells: list[tuple[Field, _Cell]]) -> list[tuple[str, str,
             )
         )
     return rules
+
+
+_LEAD_WORDS = "one day" if EVENT_LEAD_DAYS == 1 else f"{EVENT_LEAD_DAYS} days"
+
+
+def _after_delivery(typed: str) -> str:
+    return f"(CAST({typed} AS DATE) > _dt + INTERVAL {EVENT_LEAD_DAYS} DAY)"
 
 
 def _before_start(typed: str, partitions_start: dt.date) -> str:
@@ -368,7 +377,7 @@ def _json_clean(index: int, f: Field, cell: _Cell, partitions_start: dt.date | N
             typed = f"try_cast(trim({s}) AS DATE)"
             shape = f"regexp_full_match(trim({s}), {_quote(_DATE)}) AND {typed} IS NOT NULL"
         in_time = (
-            f" AND NOT (CAST({typed} AS DATE) > _dt + INTERVAL 1 DAY)"
+            f" AND NOT {_after_delivery(typed)}"
             if f.check_delivery and f.event_time
             else ""
         )
