@@ -67,7 +67,7 @@ headline_week as (
     from (
         select
             *,
-            row_number() over (order by is_provisional, week_start desc) as headline_rank
+            row_number() over (order by is_provisional asc, week_start desc) as headline_rank
         from org_weeks
     ) as ranked_weeks
     where headline_rank = 1
