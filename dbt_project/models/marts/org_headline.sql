@@ -30,12 +30,6 @@ costs as (
 
 ),
 
-pricing as (
-
-    select * from {{ ref('pricing_shift_monthly') }}
-
-),
-
 signals as (
 
     select * from {{ ref('developer_signals_daily') }}
@@ -79,7 +73,9 @@ period as (
     select
         min(cost_date) as first_covered_day,
         max(cost_date) as last_covered_day,
-        {{ sum_double('billed_cost_usd') }} as billed_cost_usd
+        {{ sum_double('billed_cost_usd') }} as billed_cost_usd,
+        {{ sum_double('flat_rate_cost_usd') }} as flat_rate_cost_usd,
+        {{ sum_double('per_token_cost_usd') }} as per_token_cost_usd
     from costs
 
 ),
@@ -95,15 +91,6 @@ deployment_totals as (
 
     select coalesce(sum(case when is_normalized then 1 else 0 end), 0) as normalized_deployments
     from deployments
-
-),
-
-pricing_totals as (
-
-    select
-        {{ sum_double('flat_rate_cost_usd') }} as flat_rate_cost_usd,
-        {{ sum_double('per_token_cost_usd') }} as per_token_cost_usd
-    from pricing
 
 ),
 
@@ -166,8 +153,8 @@ figures as (
         deployment_totals.normalized_deployments,
         usage_totals.total_tokens,
         period.billed_cost_usd,
-        pricing_totals.flat_rate_cost_usd,
-        pricing_totals.per_token_cost_usd,
+        period.flat_rate_cost_usd,
+        period.per_token_cost_usd,
         signal_day.signal_date,
         suspects.tokenmaxxing_suspects,
         suspects.tokenmaxxing_suspects_ever,
@@ -178,7 +165,6 @@ figures as (
     cross join period
     cross join usage_totals
     cross join deployment_totals
-    cross join pricing_totals
     cross join signal_day
     cross join suspects
     cross join cohort_week
