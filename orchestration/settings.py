@@ -18,7 +18,6 @@ DEFAULT_LANDING = "data/landing"
 DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
 
 
-
 def dbt_project_var(name: str):
     """A var of dbt_project.yml, where settings that the dbt project and the
     Python side both know are set once (dbt reads them with var())."""

@@ -376,11 +376,7 @@ def _json_clean(index: int, f: Field, cell: _Cell, partitions_start: dt.date | N
         else:
             typed = f"try_cast(trim({s}) AS DATE)"
             shape = f"regexp_full_match(trim({s}), {_quote(_DATE)}) AND {typed} IS NOT NULL"
-        in_time = (
-            f" AND NOT {_after_delivery(typed)}"
-            if f.check_delivery and f.event_time
-            else ""
-        )
+        in_time = f" AND NOT {_after_delivery(typed)}" if f.check_delivery and f.event_time else ""
         if partitions_start is not None and f.event_time:
             in_time += f" AND NOT {_before_start(typed, partitions_start)}"
         present_ok = f"({t} = 'VARCHAR' AND {shape}{in_time})"
