@@ -6,11 +6,10 @@ import datetime as dt
 
 import dagster as dg
 
-from data_quality.checks import build_asset_checks
+from orchestration.assets.dbt_models import warehouse_models
 from orchestration.assets.extraction import extraction_assets
-from orchestration.assets.publish import build_publish_asset
-from orchestration.assets.report import report
-from orchestration.assets.warehouse import warehouse_models
+from orchestration.assets.publish_assets import build_publish_asset, report
+from orchestration.assets.quality_checks import build_asset_checks
 from orchestration.automation import build_daily_job, build_sensor, daily_schedule
 from orchestration.dbt import warehouse_dbt_cli
 from orchestration.landing import PARTITIONED_SOURCES, LandingZone, LandingZoneError

@@ -237,7 +237,7 @@ def make_new_run_id() -> str:
 
 def dbt_node_count() -> int:
     """dbt models and tests a run builds (what the dbt step reports one by one)."""
-    from orchestration.assets.warehouse import warehouse_models
+    from orchestration.assets.dbt_models import warehouse_models
 
     return len(warehouse_models.keys) + len(list(warehouse_models.check_specs))
 

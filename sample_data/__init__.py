@@ -1,7 +1,7 @@
 """The sample organisation generator behind `aiw generate`."""
 
-from sample_data.landing import generate_landing
-from sample_data.settings import (
+from sample_data.generate import generate_landing
+from sample_data.organisation import (
     DEFAULT_BAD_RATE,
     DEFAULT_DAYS,
     DEFAULT_EMPLOYEES,

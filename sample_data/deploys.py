@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sample_data import settings as cfg
+from sample_data import organisation as cfg
 from sample_data.plan import DeployTrapPlan
 from sample_data.population import DayState, Population
 from sample_data.randomness import DEPLOY_TRAPS, DEPLOYS, choose_from_shares, stream

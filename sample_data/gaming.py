@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sample_data import settings as cfg
+from sample_data import organisation as cfg
 from sample_data.randomness import stream
 
 GAMING = 100  # random-stream purpose, apart from randomness.py's

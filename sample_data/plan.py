@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sample_data import settings as cfg
+from sample_data import organisation as cfg
 from sample_data.population import NEVER, Population
 from sample_data.randomness import PLAN, stream
 from sample_data.workdays import Period

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sample_data import settings as cfg
+from sample_data import organisation as cfg
 from sample_data.gaming import GamingPlan, plant_gaming
 from sample_data.randomness import POPULATION, choose_from_shares, stream
 from sample_data.workdays import Period

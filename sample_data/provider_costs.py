@@ -27,7 +27,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from sample_data import settings as cfg
+from sample_data import organisation as cfg
 from sample_data.randomness import stream
 from sample_data.storage import Landing
 from sample_data.workdays import Period

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sample_data import settings as cfg
+from sample_data import organisation as cfg
 from sample_data.provider_costs import one_hour_price_rows
 from sample_data.storage import Landing
 from sample_data.workdays import Period

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from sample_data import settings as cfg
+from sample_data import organisation as cfg
 from sample_data.population import Population
 from sample_data.storage import Landing
 

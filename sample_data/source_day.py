@@ -23,7 +23,7 @@ import numpy as np
 import polars as pl
 
 from sample_data import copilot_metrics as copilot
-from sample_data import settings as cfg
+from sample_data import organisation as cfg
 from sample_data.litellm_logs import API_BASE, PROVIDER
 from sample_data.otel_logs import (
     CURRENT_VERSION,

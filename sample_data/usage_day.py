@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from sample_data import settings as cfg
+from sample_data import organisation as cfg
 from sample_data import source_day
 from sample_data.plan import UsageDayPlan
 from sample_data.population import Population

@@ -13,7 +13,7 @@ import json
 import numpy as np
 import polars as pl
 
-from sample_data import settings as cfg
+from sample_data import organisation as cfg
 from sample_data.provider_costs import one_hour_tokens
 from sample_data.usage_records import NULL, Records
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from sample_data import settings as cfg
+from sample_data import organisation as cfg
 from sample_data.population import DayState, Population
 
 # AGENT: an agent working for its owner (gaming.py): agent clients, ordinary

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import cached_property
 
-from sample_data import settings as cfg
+from sample_data import organisation as cfg
 
 
 def _nth_weekday(year: int, month: int, weekday: int, n: int) -> dt.date:

@@ -19,15 +19,10 @@ import duckdb
 import pytest
 
 from data_quality.audit import read_check_results
-from data_quality.checks import (
-    CHECK_NAMES,
-    SPECS_BY_NAME,
-    build_asset_checks,
-    failed_checks_summary,
-    run_checks,
-)
+from data_quality.checks import CHECK_NAMES, SPECS_BY_NAME, run_checks
 from data_quality.config import DQConfig
 from data_quality.core import jsonable
+from orchestration.assets.quality_checks import build_asset_checks, failed_checks_summary
 from orchestration.resources import WarehouseResource
 from tests.data_quality.work_db import Scenario, build_work_db, rebuild_weekly
 

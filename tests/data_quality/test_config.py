@@ -7,14 +7,14 @@ import datetime as dt
 import dagster as dg
 import pytest
 
-from data_quality.checks import (
-    CHECK_NAMES,
+from data_quality.checks import CHECK_NAMES
+from data_quality.config import DQConfig
+from data_quality.core import Scope
+from orchestration.assets.quality_checks import (
     build_asset_checks,
     failed_checks_summary,
     scope_from_tags,
 )
-from data_quality.config import DQConfig
-from data_quality.core import Scope
 
 
 def test_environment_overrides_defaults():

@@ -17,7 +17,7 @@ import pytest
 
 from data_quality.config import DQConfig
 from data_quality.core import Scope
-from data_quality.sources import landing_files_balanced
+from data_quality.landing_accounting import landing_files_balanced
 from orchestration.extract import OTEL, load_partition, record_ignored_files
 from orchestration.landing import LandingZone
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 
 from sample_data import generate_landing
-from sample_data import settings as cfg
+from sample_data import organisation as cfg
 from sample_data.provider_costs import VENDOR_ONLY_PRICES
 from tests.unit.test_generator import START, Landing, parse_time
 

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 from tqdm import tqdm
 
-from sample_data import settings as cfg
+from sample_data import organisation as cfg
 from sample_data.deploys import DeploySimulator
 from sample_data.gaming import truth as gaming_truth
 from sample_data.plan import TrapPlan, plan_traps
