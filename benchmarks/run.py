@@ -507,7 +507,7 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-    from orchestration.cli import exit_without_teardown
+    from orchestration.shortcuts import exit_without_teardown
 
     # The in-process scale holds Dagster, dbt and GE: their teardown is 2 s of CPU.
     exit_without_teardown(0)

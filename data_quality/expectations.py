@@ -9,7 +9,6 @@ and `dagster definitions validate` should not pay.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import itertools
 import threading
@@ -49,31 +48,9 @@ _context_lock = threading.Lock()
 
 
 def warm_up() -> None:
-    """Import GE and build its context ahead of the first check (the imports
-    alone are 4-5 s of CPU)."""
+    """Import GE and build its context ahead of the first check
+    (orchestration.shortcuts starts it on a thread during extraction)."""
     _batch_definition()
-
-
-_warming_lock = threading.Lock()
-_warming: threading.Thread | None = None
-
-
-def warm_up_in_background() -> None:
-    """Start warm_up() on a thread, once per process. Call it where the process
-    is about to wait on I/O or DuckDB, which release the GIL: beside pure-Python
-    work (Dagster's run set-up) the import would only take turns with it."""
-    global _warming
-    with _warming_lock:
-        if _warming is not None:
-            return
-
-        def warm() -> None:
-            # A failure here resurfaces in the first check that needs GE, with its context.
-            with contextlib.suppress(Exception):
-                warm_up()
-
-        _warming = threading.Thread(target=warm, name="aiw-warm-ge", daemon=True)
-        _warming.start()
 
 
 def _batch_definition():

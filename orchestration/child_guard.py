@@ -1,6 +1,7 @@
 """Run a command that ends with the process that started it.
 
-`python -m orchestration.child_guard COMMAND [ARGS...]` asks Linux to send
+`python -m orchestration.child_guard [--env K=V]... [--env-default K=V]... COMMAND [ARGS...]`
+sets the given environment variables (`--env-default` only where unset), asks Linux to send
 SIGTERM to this process when its parent dies (PR_SET_PDEATHSIG), then replaces
 itself with COMMAND: the setting survives exec. dbt is started this way, so a
 SIGKILLed `aiw run` (which can run no clean-up of its own) does not leave dbt
@@ -21,9 +22,28 @@ PARENT_PID_ENV = "AIW_CHILD_GUARD_PARENT"
 PR_SET_PDEATHSIG = 1
 
 
-def command(executable: str) -> list[str]:
-    """The argv prefix that starts `executable` under this guard."""
-    return [sys.executable, "-m", "orchestration.child_guard", executable]
+def command(
+    executable: str,
+    env: dict[str, str] | None = None,
+    env_defaults: dict[str, str] | None = None,
+) -> list[str]:
+    """The argv prefix that starts `executable` under this guard, with `env`
+    set and `env_defaults` set where its environment does not say otherwise."""
+    options = [f"--env={k}={v}" for k, v in (env or {}).items()]
+    options += [f"--env-default={k}={v}" for k, v in (env_defaults or {}).items()]
+    return [sys.executable, "-m", "orchestration.child_guard", *options, executable]
+
+
+def _apply_env_options(argv: list[str]) -> list[str]:
+    """Set the --env/--env-default assignments leading `argv`; the rest is the command."""
+    while argv and argv[0].startswith(("--env=", "--env-default=")):
+        option, _, assignment = argv.pop(0).partition("=")
+        name, _, value = assignment.partition("=")
+        if option == "--env":
+            os.environ[name] = value
+        else:
+            os.environ.setdefault(name, value)
+    return argv
 
 
 def _die_with_parent() -> None:
@@ -38,8 +58,12 @@ def _die_with_parent() -> None:
 
 
 def main(argv: list[str]) -> None:
+    argv = _apply_env_options(list(argv))
     if not argv:
-        sys.exit("usage: python -m orchestration.child_guard COMMAND [ARGS...]")
+        sys.exit(
+            "usage: python -m orchestration.child_guard [--env K=V]... [--env-default K=V]... "
+            "COMMAND [ARGS...]"
+        )
     if sys.platform.startswith("linux"):
         _die_with_parent()
     os.execv(argv[0], argv)

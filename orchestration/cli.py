@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import atexit
 import datetime as dt
-import os
 import sys
-import threading
 from pathlib import Path
 
 from orchestration.settings import DEFAULT_LANDING, DEFAULT_WAREHOUSE, report_path_for
@@ -274,26 +271,10 @@ def main(argv: list[str] | None = None) -> int:
     return _demo(args.verbose)
 
 
-def exit_without_teardown(code: int) -> None:
-    """Exit once the work is done, skipping the interpreter's teardown.
-
-    Tearing down frees every object of Dagster, dbt, Great Expectations and
-    pandas one by one: about 2 s of CPU after a run has finished. Everything a
-    normal exit does that matters still happens, in the same order: other
-    threads are joined, atexit callbacks run (temporary folders, log handlers),
-    and the standard streams are flushed.
-    """
-    for thread in threading.enumerate():
-        if thread is not threading.current_thread() and not thread.daemon:
-            thread.join()
-    atexit._run_exitfuncs()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
-
-
 def entry() -> None:
     """The `aiw` console script."""
+    from orchestration.shortcuts import exit_without_teardown
+
     exit_without_teardown(main())
 
 

@@ -22,7 +22,7 @@ from orchestration.settings import work_path_for
 def bi_table_keys() -> list[dg.AssetKey]:
     """Every dbt model in a published schema, read from dbt metadata."""
     return sorted(
-        (key for key in warehouse_models.keys if key.path[0] in PUBLISHED_SCHEMAS),
+        (key for key in warehouse_models().keys if key.path[0] in PUBLISHED_SCHEMAS),
         key=lambda k: k.to_user_string(),
     )
 
@@ -44,7 +44,7 @@ def landing_partitions(landing_url: str, earliest: dt.date | None = None):
 def all_assets(partitions_def: dg.PartitionsDefinition) -> list:
     return [
         *extraction_assets(partitions_def),
-        warehouse_models,
+        warehouse_models(),
         build_publish_asset(bi_table_keys()),
         report,
     ]
@@ -58,7 +58,7 @@ def resources(landing_url: str, serving_path: str) -> dict:
     return {
         "landing": LandingResource(url=landing_url),
         "warehouse": WarehouseResource(serving_path=serving_path),
-        "dbt": warehouse_dbt_cli(),
+        "dbt": warehouse_dbt_cli(work_path_for(serving_path).resolve()),
     }
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import functools
-import importlib.metadata
 import logging
 import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -14,52 +14,48 @@ from dagster import get_dagster_logger
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
-    DbtCliResource,
     DbtProject,
 )
-from packaging import version
 
-from orchestration import child_guard
+from orchestration import child_guard, shortcuts
+from orchestration.dbt_manifest import ensure_manifest
 from orchestration.settings import DBT_PROJECT_DIR, dbt_executable
 
 
 @functools.cache
 def dbt_project() -> DbtProject:
+    """The dbt project with a current manifest, once per process. Parsing
+    happens here, on first use, not at import: whatever imports the code
+    location first, the manifest is current before the dbt assets read it."""
+    # Parses only when the manifest is missing or older than the project's
+    # files (make and `aiw` get a no-op); `dagster dev` re-parses on start.
+    ensure_manifest(DBT_PROJECT_DIR)
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-    # `dagster dev` re-parses on start; everywhere else the manifest is built
-    # ahead of time (make, `aiw`, CI) so importing the code location never runs dbt.
     project.prepare_if_dev()
     return project
 
 
-class WarehouseDbtCli(DbtCliResource):
-    """dbt's CLI without two start-up costs of every invocation that this
-    pipeline never uses (about 11 s of a daily run on two cores).
-
-    - dagster-dbt asks the dbt executable for its version (`dbt --version`, a
-      process that imports dbt); dbt runs from this environment, so the
-      installed dbt-core's version is the same answer.
-    - It builds a dbt adapter in the Dagster process, which is only needed to
-      fetch row counts or column metadata; the assets do neither.
-    """
-
-    @functools.cached_property
-    def _cli_version(self) -> version.Version:
-        return version.parse(importlib.metadata.version("dbt-core"))
-
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]):
-        return None
-
+class WarehouseDbtCli(shortcuts.DbtCliWithoutProbes):
     def cli(self, args: Sequence[str], **kwargs):
         # dbt's process inherits this: see orchestration/child_guard.py.
         os.environ[child_guard.PARENT_PID_ENV] = str(os.getpid())
         return super().cli(args, **kwargs)
 
 
-def warehouse_dbt_cli() -> WarehouseDbtCli:
-    """dbt started through child_guard, so it ends when the process that runs
-    it is killed instead of holding the WORK database's lock as an orphan."""
-    python, *guard = child_guard.command(dbt_executable())
+def warehouse_dbt_cli(work_path: Path) -> WarehouseDbtCli:
+    """dbt on the WORK database `work_path`, started through child_guard, so it
+    ends when the process that runs it is killed instead of holding the WORK
+    database's lock as an orphan. The guard sets the profile's AIW_WORK_DB in
+    dbt's process only: the Dagster process's environment is left alone, so
+    runs for other warehouses in it are not affected."""
+    python, *guard = child_guard.command(
+        dbt_executable(),
+        env={"AIW_WORK_DB": str(work_path)},
+        # A subset run (a few models from the UI) runs the tests of those
+        # models only, not relationship tests reaching unselected ones
+        # (dbt's default); dagster-dbt's own choice, when it makes one, wins.
+        env_defaults={"DBT_INDIRECT_SELECTION": "cautious"},
+    )
     return WarehouseDbtCli(
         project_dir=dbt_project(), dbt_executable=python, global_config_flags=guard
     )

@@ -47,10 +47,9 @@ def ensure_home(home: Path) -> Path:
 
 def persistent_instance(serving_path: Path):
     from dagster import DagsterInstance
-    from dagster._core.instance.ref import InstanceRef
 
     home = ensure_home(dagster_home_for(serving_path))
-    return DagsterInstance.from_ref(InstanceRef.from_dir(str(home)))
+    return DagsterInstance.from_config(str(home))
 
 
 if __name__ == "__main__":

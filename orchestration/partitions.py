@@ -6,11 +6,6 @@ import datetime as dt
 from collections.abc import Mapping
 
 import dagster as dg
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-    PARTITION_NAME_TAG,
-)
 
 from orchestration.landing import PARTITIONED_SOURCES
 from orchestration.settings import partitions_start
@@ -21,6 +16,13 @@ from orchestration.settings import partitions_start
 # the one setting; the partitions a code location shows are derived from it
 # and the landing zone (see first_delivery_day).
 PARTITIONS_START = partitions_start().isoformat()
+
+# The run tags Dagster puts on a partitioned run (documented tag names; Dagster
+# exports no public constants for them, tests/unit/test_partitions.py holds
+# them against its private ones).
+PARTITION_NAME_TAG = "dagster/partition"
+ASSET_PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
+ASSET_PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 # A backfill over many delivery days runs as one run over the whole range: the
 # WORK database has one writer, and one dbt invocation for a range costs about

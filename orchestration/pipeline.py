@@ -7,17 +7,18 @@ import datetime as dt
 import errno
 import os
 import sys
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-)
 
 from orchestration.landing import PARTITIONED_SOURCES, LandingZone, LandingZoneError
-from orchestration.partitions import partitions_floor
+from orchestration.partitions import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+    partitions_floor,
+)
 from orchestration.settings import work_path_for
 
 
@@ -143,8 +144,6 @@ def run_pipeline(
     instance: dg.DagsterInstance | None = None,
     progress: bool = True,
 ) -> RunOutcome:
-    from orchestration.dbt_manifest import ensure_manifest
-
     if not landing_url:
         raise UsageError("--landing is empty")
     try:
@@ -153,8 +152,6 @@ def run_pipeline(
         raise UsageError(str(exc)) from None
     days = resolve_days(landing, start, end, loaded_partitions_of(serving_path))
     first, last = days.first, days.last
-    # Parse before the code location is imported: the dbt assets read the manifest then.
-    ensure_manifest()
     from orchestration.automation import JOB_NAME
     from orchestration.code_location import build_definitions, landing_partitions
     from orchestration.instance import persistent_instance
@@ -230,16 +227,17 @@ def _instance_storage_errors(serving_path: Path):
 
 
 def make_new_run_id() -> str:
-    from dagster._core.utils import make_new_run_id as new_id
-
-    return new_id()
+    """A run id as Dagster makes them (a UUID4), known before the run starts so
+    the progress listener can subscribe to it."""
+    return str(uuid.uuid4())
 
 
 def dbt_node_count() -> int:
     """dbt models and tests a run builds (what the dbt step reports one by one)."""
     from orchestration.assets.dbt_models import warehouse_models
 
-    return len(warehouse_models.keys) + len(list(warehouse_models.check_specs))
+    models = warehouse_models()
+    return len(models.keys) + len(list(models.check_specs))
 
 
 def _outcome(result: dg.ExecuteInProcessResult, days: RunDays) -> RunOutcome:

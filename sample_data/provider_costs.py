@@ -116,25 +116,33 @@ def _cents(tokens: int, price: Decimal, tier: int) -> Decimal:
     return value / 2 if tier == 1 else value
 
 
-def _result(model: str, tier: int, kind: int, cents: Decimal) -> dict:
+def token_result(
+    model: str,
+    token_type: str,
+    amount: str,
+    service_tier: str = "standard",
+    inference_geo: str | None = None,
+) -> dict:
+    """One token line of a cost-report bucket, in the Admin API's layout."""
     return {
         "currency": "USD",
-        "amount": f"{cents.normalize():f}",
+        "amount": amount,
         "workspace_id": None,
-        "description": f"{model} Usage - {VENDOR_TOKEN_TYPES[kind]}",
+        "description": f"{model} Usage - {token_type}",
         "cost_type": "tokens",
         "context_window": "0-200k",
         "model": model,
-        "service_tier": TIERS[tier],
-        "token_type": VENDOR_TOKEN_TYPES[kind],
-        "inference_geo": "not_available",
+        "service_tier": service_tier,
+        "token_type": token_type,
+        "inference_geo": inference_geo,
     }
 
 
-def _web_search() -> dict:
+def web_search_result(amount: str) -> dict:
+    """The web-search line of a bucket, reported apart from tokens."""
     return {
         "currency": "USD",
-        "amount": WEB_SEARCH_CENTS,
+        "amount": amount,
         "workspace_id": None,
         "description": "Web Search Usage",
         "cost_type": "web_search",
@@ -146,13 +154,25 @@ def _web_search() -> dict:
     }
 
 
-def _bucket(day: dt.date, results: list[dict]) -> dict:
+def bucket(day: dt.date, results: list[dict]) -> dict:
+    """A daily bucket: the UTC day it covers and its result lines."""
     start = dt.datetime.combine(day, dt.time())
     return {
         "starting_at": f"{start:%Y-%m-%dT%H:%M:%SZ}",
         "ending_at": f"{start + dt.timedelta(days=1):%Y-%m-%dT%H:%M:%SZ}",
         "results": results,
     }
+
+
+def page(buckets: list[dict]) -> dict:
+    """A whole cost-report page (the last one: nothing more to fetch)."""
+    return {"data": buckets, "has_more": False, "next_page": None}
+
+
+def _result(model: str, tier: int, kind: int, cents: Decimal) -> dict:
+    return token_result(
+        model, VENDOR_TOKEN_TYPES[kind], f"{cents.normalize():f}", TIERS[tier], "not_available"
+    )
 
 
 def _plant(seed: int, cells: dict) -> dict[tuple[dt.date, str], Decimal]:
@@ -206,14 +226,14 @@ def write_cost_report(
         largest["amount"] = f"{(Decimal(largest['amount']) + change).normalize():f}"
     for day in results:
         if day.weekday() == 0:
-            results[day].append(_web_search())
+            results[day].append(web_search_result(WEB_SEARCH_CENTS))
 
     days = [period.date(i) for i in range(period.days)]
     months = sorted({(d.year, d.month) for d in days})
     pages = []
     for year, month in months:
         month_days = [d for d in days if (d.year, d.month) == (year, month)]
-        buckets = [_bucket(d, results.get(d, [])) for d in month_days]
+        buckets = [bucket(d, results.get(d, [])) for d in month_days]
         path = f"{FOLDER}/cost_report_{year:04d}-{month:02d}.json"
         pages.append(path)
         _write_page(landing, path, buckets)
@@ -243,8 +263,7 @@ def write_cost_report(
 
 
 def _write_page(landing: Landing, path: str, buckets: list[dict]) -> None:
-    page = {"data": buckets, "has_more": False, "next_page": None}
-    landing.write(path, (json.dumps(page, indent=1) + "\n").encode())
+    landing.write(path, (json.dumps(page(buckets), indent=1) + "\n").encode())
 
 
 def _redeliver_one_day(landing: Landing, days, results, months) -> dict | None:
@@ -261,8 +280,8 @@ def _redeliver_one_day(landing: Landing, days, results, months) -> dict | None:
     _write_page(
         landing,
         first,
-        [_bucket(d, doubled if d == day else results.get(d, [])) for d in month_days],
+        [bucket(d, doubled if d == day else results.get(d, [])) for d in month_days],
     )
     corrected = f"{FOLDER}/cost_report_{year:04d}-{month:02d}.r2.json"
-    _write_page(landing, corrected, [_bucket(day, results[day])])
+    _write_page(landing, corrected, [bucket(day, results[day])])
     return {"date": day.isoformat(), "first": first, "corrected": corrected}

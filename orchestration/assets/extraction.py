@@ -6,7 +6,6 @@ from collections import Counter
 
 import dagster as dg
 
-from data_quality.expectations import warm_up_in_background
 from orchestration.extract import (
     CONTRACTS,
     COPILOT,
@@ -26,6 +25,7 @@ from orchestration.extract import (
 from orchestration.extract.store import PSEUDONYM_KEY_ENV
 from orchestration.partitions import partition_days, single_run
 from orchestration.resources import LandingResource, WarehouseResource
+from orchestration.shortcuts import warm_up_great_expectations_in_background
 
 GROUP = "raw"
 
@@ -98,7 +98,7 @@ def _partitioned_asset(source, description: str, partitions_def: dg.PartitionsDe
         if source is USAGE:
             # The quality checks after this step need Great Expectations; its
             # import overlaps the biggest load, which mostly waits on gzip and DuckDB.
-            warm_up_in_background()
+            warm_up_great_expectations_in_background()
         with warehouse.connect() as con:
             results = [load_partition(con, zone, source, day) for day in partition_days(context)]
         loaded = [r for r in results if r.files]

@@ -18,6 +18,7 @@ import pytest
 
 from orchestration.publish import PUBLICATION_TABLE
 from tests.conftest import CONFORMANCE
+from tests.tmpfs import own_tmpfs
 
 pytestmark = pytest.mark.xdist_group("run_process_safety")
 
@@ -120,19 +121,8 @@ def test_killed_run_takes_dbt_with_it_and_the_next_run_publishes(tmp_path):
 @pytest.fixture
 def tmpfs(tmp_path):
     """A 64 MiB file system of its own (root only), so filling it is harmless."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    result = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)], capture_output=True
-    )
-    if result.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {result.stderr.decode().strip()}")
-    try:
+    with own_tmpfs(tmp_path / "disk", "64m") as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 def test_full_disk_exits_1_with_one_line_and_keeps_the_serving_file(tmp_path, tmpfs):

@@ -17,7 +17,7 @@ PROBE = textwrap.dedent(
     """
     import atexit, sys, threading, time
     from pathlib import Path
-    from orchestration.cli import exit_without_teardown
+    from orchestration.shortcuts import exit_without_teardown
 
     out = Path(sys.argv[1])
     atexit.register(lambda: (out / "atexit").write_text("ran"))

@@ -26,3 +26,13 @@ def test_loaded_partitions_are_the_delivery_days_with_files():
         "('usage', '2026-04-11', 'ignored')"
     )
     assert loaded_partitions(con) == {D(2026, 4, 10), D(2026, 4, 12)}
+
+
+def test_partition_tags_are_the_ones_dagster_puts_on_runs():
+    from dagster._core.storage import tags
+
+    from orchestration import partitions
+
+    assert partitions.PARTITION_NAME_TAG == tags.PARTITION_NAME_TAG
+    assert partitions.ASSET_PARTITION_RANGE_START_TAG == tags.ASSET_PARTITION_RANGE_START_TAG
+    assert partitions.ASSET_PARTITION_RANGE_END_TAG == tags.ASSET_PARTITION_RANGE_END_TAG

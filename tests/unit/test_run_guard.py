@@ -22,6 +22,7 @@ from orchestration.run_guard import (
     lock_path_for,
 )
 from tests.integration.test_publish_concurrency import build_version
+from tests.tmpfs import own_tmpfs
 
 
 def _published(tmp_path: Path) -> Path:
@@ -167,19 +168,8 @@ def test_full_disk_during_publish_leaves_the_serving_file_and_no_staging(tmp_pat
 @pytest.fixture
 def small_tmpfs(tmp_path):
     """A 4 MiB file system of its own (root only)."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root")
-    mount = tmp_path / "small"
-    mount.mkdir()
-    result = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], capture_output=True
-    )
-    if result.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {result.stderr.decode().strip()}")
-    try:
+    with own_tmpfs(tmp_path / "small", "4m") as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 def test_real_full_disk_during_publish(tmp_path, small_tmpfs):
