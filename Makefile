@@ -28,8 +28,9 @@ help:
 
 # Bytecode is compiled once per lock: where PYTHONDONTWRITEBYTECODE is set (this
 # sandbox, many CI images) Python never caches it, so every run and every dbt
-# subprocess would compile dagster and dbt from source again (import 5.6 s ->
-# 3.0 s). Re-checking all 9,800 files on every make would cost 1.2 s.
+# subprocess would compile dagster and dbt from source again, which nearly
+# doubles their import time. Compiling once per lock, not on every make, since
+# re-checking the whole environment's files each time costs a noticeable pause.
 .venv/.bytecode-compiled: uv.lock pyproject.toml $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv)
 	$(UV) sync --frozen --compile-bytecode
 	touch $@
@@ -38,7 +39,8 @@ setup: .venv/.bytecode-compiled
 	$(UV) sync --frozen
 	$(MAKE) --no-print-directory manifest
 
-# The dbt manifest is built here (and by `aiw` when it is stale), never on import.
+# The dbt manifest is built here ahead of time; orchestration.dbt.dbt_project()
+# rebuilds it on first use when stale, never on import.
 manifest:
 	$(UV) run --frozen python -c "from orchestration.dbt_manifest import ensure_manifest; ensure_manifest()"
 

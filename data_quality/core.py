@@ -18,6 +18,26 @@ from data_quality.expectations import Verdict
 Connection = duckdb.DuckDBPyConnection
 
 
+def usage_days_touched(
+    partitions_predicate: str,
+    table: str = "raw.usage_requests",
+    key: str = "request_id",
+    event_time: str = "requested_at",
+) -> str:
+    """SQL: the distinct request days (`usage_date`) that loading the
+    partitions matching `partitions_predicate` (on `dt`) of the request-level
+    `table` can change: the days of every raw copy of their request_ids, since a copy
+    added or removed can change which copy wins and the copies may sit on
+    other days (a correction moving a request). Extraction queues exactly
+    these days for dbt (raw.usage_days_to_rebuild); the checks look at them.
+    `key` and `event_time` name the request key and time columns of sources
+    whose raw table names them otherwise (LiteLLM's start_time)."""
+    return (
+        f"SELECT DISTINCT CAST({event_time} AS DATE) AS usage_date FROM {table} "
+        f"WHERE {key} IN (SELECT {key} FROM {table} WHERE {partitions_predicate})"
+    )
+
+
 @dataclass(frozen=True)
 class Outcome:
     """A check's verdict with the figures behind it, ready for Dagster and the audit table."""
@@ -50,14 +70,11 @@ class Scope:
         )
 
     def event_days(self, con: Connection) -> list[dt.date] | None:
-        """The request days of the rows the run's partitions delivered: the days
-        dbt rebuilt for them (None: the whole history)."""
+        """The request days the run's partitions touched: the days dbt rebuilt
+        for them (None: the whole history)."""
         if not self.bounded:
             return None
-        rows = con.sql(
-            "SELECT DISTINCT CAST(requested_at AS DATE) FROM raw.usage_requests "
-            f"WHERE {self.dt_predicate()} ORDER BY 1"
-        ).fetchall()
+        rows = con.sql(f"{usage_days_touched(self.dt_predicate())} ORDER BY 1").fetchall()
         return [day for (day,) in rows]
 
     def describe(self) -> str:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from data_quality.config import DQConfig
 from data_quality.core import Connection, Outcome, Scope, all_passed, fmt, frame, records, row
-from data_quality.expectations import expectation, validate
+from data_quality.expectations import expectation, rejected, validate
 
 USAGE_FACT = "marts.fct_token_usage_daily"
 # The winning copy of each request_id, built by dbt (the landing contract's
@@ -123,9 +123,9 @@ def request_ids_counted_once(con: Connection, config: DQConfig, scope: Scope) ->
             )
         ],
     )
-    surplus = (days.mart_requests - days.raw_requests).clip(lower=0)
-    deficit = (days.raw_requests - days.mart_requests).clip(lower=0)
-    off = days[days.mart_requests != days.raw_requests]
+    off = rejected(days, verdicts, "mart_equals_distinct_raw")
+    surplus = (off.mart_requests - off.raw_requests).clip(lower=0)
+    deficit = (off.raw_requests - off.mart_requests).clip(lower=0)
     return Outcome(
         passed=all_passed(verdicts),
         observed=int(surplus.sum() + deficit.sum()),

@@ -15,7 +15,7 @@ from data_quality.core import (
     number,
     records,
 )
-from data_quality.expectations import column, expectation, is_true, validate
+from data_quality.expectations import column, expectation, is_true, rejected, validate
 
 WEEKLY = "marts.team_weekly_metrics"
 
@@ -50,69 +50,25 @@ def teams_with_deployments_have_developers(
             )
         ],
     )
-    with_deployments = weekly[weekly.normalized_deployments > 0]
-    without = with_deployments[with_deployments.developers < 1]
-    share = len(without) / len(with_deployments) if len(with_deployments) else 0.0
+    verdict = verdicts["developers_behind_deployments"]
+    without = rejected(weekly, verdicts, "developers_behind_deployments")
+    # GE's element count is the team-weeks its row condition kept.
+    with_deployments = verdict.element_count or 0
+    share = len(without) / with_deployments if with_deployments else 0.0
     return Outcome(
         passed=all_passed(verdicts),
         observed=share,
         threshold=allowed,
         summary=(
-            f"{len(without)} of {len(with_deployments)} team-weeks with normalized deployments have "
+            f"{len(without)} of {with_deployments} team-weeks with normalized deployments have "
             f"0 developers ({fmt(share)}; {fmt(without.normalized_deployments.sum())} deployments "
             f"without a per-developer denominator)"
         ),
         figures={
-            "team_weeks_with_deployments": len(with_deployments),
+            "team_weeks_with_deployments": with_deployments,
             "team_weeks_without_developers": len(without),
             "deployments_without_developers": int(without.normalized_deployments.sum()),
             "offenders": records(without[["week_start", "team_id", "normalized_deployments"]]),
-        },
-        verdicts=tuple(verdicts.values()),
-    )
-
-
-def adoption_rate_in_range(con: Connection, config: DQConfig, scope: Scope) -> Outcome:
-    weekly = _weekly(con)
-    verdicts = validate(
-        weekly,
-        [
-            expectation(
-                "rate_within_unit_interval",
-                "ExpectColumnValuesToBeBetween",
-                column="adoption_rate",
-                min_value=0,
-                max_value=1,
-            ),
-            expectation(
-                "active_within_developers",
-                "ExpectColumnPairValuesAToBeGreaterThanB",
-                column_A="developers",
-                column_B="ai_active_developers",
-                or_equal=True,
-            ),
-        ],
-    )
-    rate = weekly.adoption_rate
-    bad = weekly[(rate < 0) | (rate > 1) | (weekly.ai_active_developers > weekly.developers)]
-    below = bool((rate < 0).any())
-    observed, bound = (number(rate.min()), 0.0) if below else (number(rate.max()), 1.0)
-    return Outcome(
-        passed=all_passed(verdicts),
-        observed=observed,
-        threshold=bound,
-        summary=(
-            f"adoption_rate spans {fmt(rate.min())}..{fmt(rate.max())} over {rate.notna().sum()} "
-            f"team-weeks; {len(bad)} outside [0, 1] or with more AI-active developers than developers"
-        ),
-        figures={
-            "min_adoption_rate": number(rate.min()),
-            "max_adoption_rate": number(rate.max()),
-            "offenders": records(
-                bad[
-                    ["week_start", "team_id", "developers", "ai_active_developers", "adoption_rate"]
-                ]
-            ),
         },
         verdicts=tuple(verdicts.values()),
     )
@@ -142,15 +98,9 @@ def deployments_per_developer_plausible(con: Connection, config: DQConfig, scope
     )
     weekly["top_author_deployments"] = weekly.top_author_deployments.fillna(0)
     limit = config.max_deployments_per_developer_week
-    developers = weekly.developers.where(weekly.developers > 0)
-    expected = weekly.normalized_deployments / developers
     ratio = weekly.normalized_deployments_per_developer
-    # The published ratio must be deployments / developers of the same row,
-    # so a wrong denominator shows even when the value looks plausible.
-    weekly["ratio_matches_counts"] = (
-        (ratio - expected).abs() <= 1e-9 * expected.abs().clip(lower=1)
-    ) | (ratio.isna() & expected.isna())
-    # One developer's many tiny changes (gaming) must not stop the publish:
+    # That the published ratio is deployments / developers of its row, never
+    # negative, is a dbt test of team_weekly_metrics. One developer's many tiny changes (gaming) must not stop the publish:
     # that is a finding (developer_signals_daily.is_change_splitting_suspect),
     # not a data fault. A fault (double counting, a shrunken denominator)
     # inflates the whole team, so the bound is judged on the team without its
@@ -163,29 +113,18 @@ def deployments_per_developer_plausible(con: Connection, config: DQConfig, scope
         weekly,
         [
             expectation(
-                "ratio_not_negative",
-                "ExpectColumnValuesToBeBetween",
-                column="normalized_deployments_per_developer",
-                min_value=0,
-            ),
-            expectation(
                 "ratio_plausible_without_busiest_author",
                 "ExpectColumnValuesToBeBetween",
                 column="others_per_developer",
                 min_value=0,
                 max_value=limit,
             ),
-            expectation(
-                "ratio_is_deployments_over_developers",
-                "ExpectColumnValuesToBeInSet",
-                column="ratio_matches_counts",
-                value_set=[True],
-            ),
         ],
     )
     others_ratio = weekly.others_per_developer
-    bad = weekly[(ratio < 0) | (others_ratio > limit) | ~weekly.ratio_matches_counts]
-    one_author = weekly[(ratio > limit) & weekly.ratio_matches_counts & ~(others_ratio > limit)]
+    bad = rejected(weekly, verdicts, "ratio_plausible_without_busiest_author")
+    # For context: above the limit only through the busiest author.
+    one_author = weekly[(ratio > limit) & ~weekly.index.isin(bad.index)]
     columns = [
         "week_start",
         "team_id",
@@ -202,8 +141,7 @@ def deployments_per_developer_plausible(con: Connection, config: DQConfig, scope
         summary=(
             f"normalized deployments per developer without each team's busiest author peak at "
             f"{fmt(others_ratio.max())} (limit {fmt(limit)}; published figure peaks at "
-            f"{fmt(ratio.max())}); {len(bad)} team-weeks implausible or not deployments / "
-            f"developers; {len(one_author)} above the limit only through one author "
+            f"{fmt(ratio.max())}); {len(bad)} team-weeks implausible; {len(one_author)} above the limit only through one author "
             f"(a gaming finding, see restricted.developer_signals_daily)"
         ),
         figures={
@@ -300,7 +238,7 @@ def deployments_per_developer_week_over_week(
     )
     judged = moves[moves.judged]
     observed = number(judged.relative_change.abs().max()) if len(judged) else None
-    flagged = judged[judged.relative_change.abs() > limit]
+    flagged = rejected(moves, verdicts, "org_move_within_limit")
     teams = pd.DataFrame()
     if len(judged):
         newest = judged.week_start.iloc[-1].date()

@@ -6,7 +6,7 @@ import pandas as pd
 
 from data_quality.config import DQConfig
 from data_quality.core import Connection, Outcome, Scope, all_passed, fmt, frame, records, row
-from data_quality.expectations import expectation, validate
+from data_quality.expectations import expectation, rejected, validate
 
 FACT = "marts.fct_normalized_deployments"
 WEEKLY = "marts.team_weekly_metrics"
@@ -21,58 +21,6 @@ RAW_DELIVERABLE_CHANGES = """
       AND lower(trim(status)) = 'succeeded'
       AND nullif(trim(rollback_of), '') IS NULL
 """
-
-
-def change_counted_once(con: Connection, config: DQConfig, scope: Scope) -> Outcome:
-    counts = row(
-        con,
-        f"""
-        SELECT count(*) AS rows,
-               count(*) FILTER (WHERE change_id IS NULL) AS null_changes,
-               count(*) - count(*) FILTER (WHERE change_id IS NULL) - count(DISTINCT change_id)
-                   AS duplicate_rows
-        FROM {FACT}
-        """,
-    )
-    verdicts = validate(
-        pd.DataFrame([counts]),
-        [
-            expectation(
-                "no_duplicates",
-                "ExpectColumnValuesToBeBetween",
-                column="duplicate_rows",
-                min_value=0,
-                max_value=0,
-            ),
-            expectation(
-                "no_null_ids",
-                "ExpectColumnValuesToBeBetween",
-                column="null_changes",
-                min_value=0,
-                max_value=0,
-            ),
-        ],
-    )
-    repeated = frame(
-        con,
-        f"""
-        SELECT change_id, count(*) AS times FROM {FACT} WHERE change_id IS NOT NULL
-        GROUP BY change_id HAVING count(*) > 1 ORDER BY times DESC, change_id LIMIT 10
-        """,
-    )
-    examples = ", ".join(f"{r.change_id}×{r.times}" for r in repeated.itertuples())
-    return Outcome(
-        passed=all_passed(verdicts),
-        observed=counts["duplicate_rows"] + counts["null_changes"],
-        threshold=0,
-        summary=(
-            f"{fmt(counts['duplicate_rows'])} extra rows for changes counted more than once"
-            f"{f' ({examples})' if examples else ''}, {fmt(counts['null_changes'])} rows without "
-            f"change_id, of {fmt(counts['rows'])} rows"
-        ),
-        figures={**counts, "repeated_changes": records(repeated)},
-        verdicts=tuple(verdicts.values()),
-    )
 
 
 def reconcile_with_raw(con: Connection, config: DQConfig, scope: Scope) -> Outcome:
@@ -160,8 +108,8 @@ def weekly_matches_fact(con: Connection, config: DQConfig, scope: Scope) -> Outc
             )
         ],
     )
-    off = weeks[weeks.weekly_total != weeks.fact_total]
-    difference = int((weeks.weekly_total - weeks.fact_total).abs().sum())
+    off = rejected(weeks, verdicts, "weekly_equals_fact")
+    difference = int((off.weekly_total - off.fact_total).abs().sum())
     return Outcome(
         passed=all_passed(verdicts),
         observed=difference,

@@ -31,6 +31,8 @@ class Verdict:
     element_count: int | None
     unexpected_count: int | None
     observed_value: Any
+    # Positions in the validated frame of the rows the expectation rejected.
+    unexpected_rows: tuple[int, ...] = ()
 
     def as_dict(self) -> dict:
         return {
@@ -103,8 +105,9 @@ def validate(frame: pd.DataFrame, expectations: list) -> dict[str, Verdict]:
     for item in expectations:
         suite.add_expectation(item)
     batch = batch_definition.get_batch(batch_parameters={"dataframe": frame.reset_index(drop=True)})
-    # The checks name the offending rows themselves; GE's summary counts suffice.
-    result = batch.validate(suite, result_format="SUMMARY")
+    # COMPLETE: the positions of every rejected row, so a check names its
+    # offenders from GE's verdict instead of filtering the frame a second time.
+    result = batch.validate(suite, result_format="COMPLETE")
     verdicts = (_verdict(r) for r in result.results)
     return {v.key: v for v in verdicts}
 
@@ -124,4 +127,12 @@ def _verdict(result) -> Verdict:
         element_count=details.get("element_count"),
         unexpected_count=details.get("unexpected_count"),
         observed_value=details.get("observed_value"),
+        unexpected_rows=tuple(int(i) for i in details.get("unexpected_index_list") or ()),
     )
+
+
+def rejected(frame: pd.DataFrame, verdicts: dict[str, Verdict], *keys: str) -> pd.DataFrame:
+    """The rows of `frame` (as validated) that any of the named expectations
+    rejected, in frame order: the offenders a check reports."""
+    positions = sorted({i for key in keys for i in verdicts[key].unexpected_rows})
+    return frame.reset_index(drop=True).iloc[positions]

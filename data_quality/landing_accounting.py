@@ -24,7 +24,7 @@ from data_quality.core import (
     records,
     relation_exists,
 )
-from data_quality.expectations import expectation, is_true, validate
+from data_quality.expectations import expectation, is_true, rejected, validate
 
 _TABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -67,7 +67,7 @@ def _partitions_have_rows(con: Connection, source: str, table: str, scope: Scope
             )
         ],
     )
-    empty = partitions[partitions.expects_rows & (partitions.rows_in_table < 1)]
+    empty = rejected(partitions, verdicts, "rows_where_files_delivered")
     return Outcome(
         passed=all_passed(verdicts),
         observed=len(empty),
@@ -194,11 +194,13 @@ def landing_files_balanced(con: Connection, config: DQConfig, scope: Scope) -> O
             )
         ],
     )
-    unbalanced = files[
-        (files.lines_read != files.rows_accounted)
-        | (files.rows_loaded != files.rows_in_table)
-        | (files.rows_quarantined != files.rows_in_quarantine)
-    ]
+    unbalanced = rejected(
+        files,
+        verdicts,
+        "read_equals_loaded_plus_quarantined",
+        "loaded_rows_present",
+        "quarantined_rows_present",
+    )
     return Outcome(
         passed=all_passed(verdicts),
         observed=len(unbalanced) + len(orphans),

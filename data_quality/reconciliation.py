@@ -21,7 +21,7 @@ from data_quality.core import (
     records,
     relation_exists,
 )
-from data_quality.expectations import expectation, validate
+from data_quality.expectations import expectation, rejected, validate
 
 DAILY = "marts.cost_reconciliation_daily"
 MONTHLY = "marts.cost_reconciliation_monthly"
@@ -36,7 +36,7 @@ def _judge(rows: pd.DataFrame, flag: str, what: str, total: int) -> Outcome:
         rows,
         [expectation(f"no_{flag}", "ExpectColumnValuesToBeInSet", column=flag, value_set=[False])],
     )
-    bad = rows[rows[flag]]
+    bad = rejected(rows, verdicts, f"no_{flag}")
     listed = ", ".join(
         f"{r.period} {r.model} (estimated {fmt(r.estimated_cost_usd)}, invoiced "
         f"{fmt(float(r.invoiced_cost_usd))})"

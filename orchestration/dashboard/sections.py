@@ -39,6 +39,54 @@ def _data(rows: list[dict]) -> alt.Data:
     return alt.Data(values=rows)
 
 
+def _chart(
+    rows: list[dict],
+    mark: str,
+    *,
+    title: alt.Title,
+    width: int = WIDTH,
+    height: int | None = 220,
+    mark_options: dict | None = None,
+    **encoding,
+) -> alt.Chart:
+    """One chart of the page: `rows` drawn with `mark` ("bar", "line", …) and
+    the given encodings, titled by its finding."""
+    chart = getattr(alt.Chart(_data(rows)), f"mark_{mark}")(**(mark_options or {}))
+    size = {"width": width} | ({"height": height} if height is not None else {})
+    return chart.encode(**encoding).properties(**size, title=title)
+
+
+def _team_week_heatmap(
+    rows: list[dict],
+    *,
+    color: alt.Color,
+    tooltip: list[alt.Tooltip],
+    label: alt.Text,
+    dark_when: str,
+    title: alt.Title,
+) -> alt.LayerChart:
+    """Teams (by org) × weeks: a cell per team-week coloured and labelled by
+    its figure, labels white where `dark_when` (a Vega expression) holds."""
+    base = alt.Chart(_data(rows)).encode(
+        x=_week_x(),
+        y=alt.Y("team_name:N", title="Team", sort=alt.SortField("org_name")),
+    )
+    cells = base.mark_rect(stroke="white").encode(
+        color=color,
+        tooltip=[
+            alt.Tooltip("team_name:N", title="team"),
+            alt.Tooltip("org_name:N", title="org"),
+            alt.Tooltip("utcyearmonthdate(week_start):T", title="week of", format="%d %b %Y"),
+            *tooltip,
+        ],
+    )
+    labels = base.mark_text(fontSize=10).encode(
+        text=label,
+        color=alt.condition(dark_when, alt.value("white"), alt.value("#1b1b1b")),
+    )
+    return (cells + labels).properties(width=WIDTH - 60, title=title)
+
+
 def _title(finding: str, *subtitle: str) -> alt.Title:
     return alt.Title(text=finding, subtitle=[s for s in subtitle if s], anchor="start")
 
@@ -146,39 +194,24 @@ def adoption(pub: Published, audience: str) -> Section:
         f"In {_week_words(week)}, {met} of {words.count(len(latest), 'team')} "
         f"reached the {words.pct(target)} adoption target"
     )
-    base = alt.Chart(_data(rows)).encode(
-        x=_week_x(),
-        y=alt.Y("team_name:N", title="Team", sort=alt.SortField("org_name")),
-    )
-    cells = base.mark_rect(stroke="white").encode(
-        color=alt.Color(
-            "adoption_rate:Q",
-            # warm above the target, cool below: the colour says which side a cell is
-            scale=alt.Scale(domain=[0, 1], domainMid=target, scheme="redyellowgreen"),
-            title=["Adoption", "(% of developers)"],
-            legend=alt.Legend(format=".0%"),
-        ),
-        tooltip=[
-            alt.Tooltip("team_name:N", title="team"),
-            alt.Tooltip("org_name:N", title="org"),
-            alt.Tooltip("utcyearmonthdate(week_start):T", title="week of", format="%d %b %Y"),
-            alt.Tooltip("adoption_rate:Q", title="adoption", format=".0%"),
-            alt.Tooltip("ai_active_developers:Q", title="AI-active developers"),
-            alt.Tooltip("developers:Q", title="developers"),
-        ],
-    )
-    labels = base.mark_text(fontSize=10).encode(
-        text=alt.Text("adoption_rate:Q", format=".0%"),
-        # White on the darkest greens and reds, black elsewhere.
-        color=alt.condition(
-            "datum.adoption_rate >= 0.93 || datum.adoption_rate <= 0.12",
-            alt.value("white"),
-            alt.value("#1b1b1b"),
-        ),
-    )
     section.charts.append(
-        (cells + labels).properties(
-            width=WIDTH - 60,
+        _team_week_heatmap(
+            rows,
+            color=alt.Color(
+                "adoption_rate:Q",
+                # warm above the target, cool below: the colour says which side a cell is
+                scale=alt.Scale(domain=[0, 1], domainMid=target, scheme="redyellowgreen"),
+                title=["Adoption", "(% of developers)"],
+                legend=alt.Legend(format=".0%"),
+            ),
+            tooltip=[
+                alt.Tooltip("adoption_rate:Q", title="adoption", format=".0%"),
+                alt.Tooltip("ai_active_developers:Q", title="AI-active developers"),
+                alt.Tooltip("developers:Q", title="developers"),
+            ],
+            label=alt.Text("adoption_rate:Q", format=".0%"),
+            # the darkest greens and reds
+            dark_when="datum.adoption_rate >= 0.93 || datum.adoption_rate <= 0.12",
             title=_title(
                 finding,
                 f"Cell colour: yellow at the {words.pct(target)} target, green above, red below.",
@@ -237,9 +270,9 @@ def deployments(pub: Published, audience: str) -> Section:
     )
     share_all = total_ai / total if total else None
     section.charts.append(
-        alt.Chart(_data(stacked))
-        .mark_bar()
-        .encode(
+        _chart(
+            stacked,
+            "bar",
             x=_week_x(),
             y=alt.Y("sum(deployments):Q", title="Normalized deployments (count per week)"),
             color=alt.Color(
@@ -262,8 +295,6 @@ def deployments(pub: Published, audience: str) -> Section:
                 alt.Tooltip("deployments:Q", title="normalized deployments"),
                 alt.Tooltip("week_status:N", title="week"),
             ],
-        )
-        .properties(
             width=WIDTH,
             height=220,
             title=_title(
@@ -295,41 +326,26 @@ def deployments(pub: Published, audience: str) -> Section:
         )
     else:
         finding = f"No team had developers in {_week_words(week)}"
-    base = alt.Chart(_data(per_team)).encode(
-        x=_week_x(),
-        y=alt.Y("team_name:N", title="Team", sort=alt.SortField("org_name")),
-    )
-    cells = base.mark_rect(stroke="white").encode(
-        color=alt.Color(
-            "normalized_deployments_per_developer:Q",
-            scale=alt.Scale(scheme="blues", zero=True),
-            title=["Normalized", "deployments per", "developer (week)"],
-        ),
-        tooltip=[
-            alt.Tooltip("team_name:N", title="team"),
-            alt.Tooltip("org_name:N", title="org"),
-            alt.Tooltip("utcyearmonthdate(week_start):T", title="week of", format="%d %b %Y"),
-            alt.Tooltip(
-                "normalized_deployments_per_developer:Q", title="per developer", format=".2f"
-            ),
-            alt.Tooltip("normalized_deployments:Q", title="normalized deployments"),
-            alt.Tooltip("developers:Q", title="developers"),
-            alt.Tooltip("is_provisional:N", title="provisional"),
-        ],
-    )
     dark = 0.65 * max((r["normalized_deployments_per_developer"] for r in per_team), default=0)
-    labels = base.mark_text(fontSize=10).encode(
-        text=alt.Text("normalized_deployments_per_developer:Q", format=".1f"),
-        # White on the darker blues, black elsewhere.
-        color=alt.condition(
-            f"datum.normalized_deployments_per_developer > {dark}",
-            alt.value("white"),
-            alt.value("#1b1b1b"),
-        ),
-    )
     section.charts.append(
-        (cells + labels).properties(
-            width=WIDTH - 60,
+        _team_week_heatmap(
+            per_team,
+            color=alt.Color(
+                "normalized_deployments_per_developer:Q",
+                scale=alt.Scale(scheme="blues", zero=True),
+                title=["Normalized", "deployments per", "developer (week)"],
+            ),
+            tooltip=[
+                alt.Tooltip(
+                    "normalized_deployments_per_developer:Q", title="per developer", format=".2f"
+                ),
+                alt.Tooltip("normalized_deployments:Q", title="normalized deployments"),
+                alt.Tooltip("developers:Q", title="developers"),
+                alt.Tooltip("is_provisional:N", title="provisional"),
+            ],
+            label=alt.Text("normalized_deployments_per_developer:Q", format=".1f"),
+            # the darker blues
+            dark_when=f"datum.normalized_deployments_per_developer > {dark}",
             title=_title(
                 finding,
                 "Normalized deployments delivered in the week per developer of the team; "
@@ -399,9 +415,9 @@ def pricing(pub: Published, audience: str) -> Section:
         if m["covered_days"] is not None and m["covered_days"] < 28
     ]
     section.charts.append(
-        alt.Chart(_data(bars))
-        .mark_bar()
-        .encode(
+        _chart(
+            bars,
+            "bar",
             x=alt.X(
                 "month:O",
                 title="Month",
@@ -425,8 +441,6 @@ def pricing(pub: Published, audience: str) -> Section:
                 alt.Tooltip("cost_usd:Q", title="cost (USD)", format="$,.2f"),
                 alt.Tooltip("pricing_model:N", title="contract"),
             ],
-        )
-        .properties(
             width=WIDTH,
             height=240,
             title=_title(
@@ -481,9 +495,9 @@ def _cost_by_team(section: Section, pub: Published, table: str, hidden: int) -> 
     )["n"]
     low, high = rows[0], rows[-1]
     section.charts.append(
-        alt.Chart(_data(rows))
-        .mark_bar()
-        .encode(
+        _chart(
+            rows,
+            "bar",
             y=alt.Y("team_name:N", title="Team", sort="x"),
             x=alt.X(
                 "cost_per_normalized_deployment:Q",
@@ -499,8 +513,7 @@ def _cost_by_team(section: Section, pub: Published, table: str, hidden: int) -> 
                 alt.Tooltip("billed_cost_usd:Q", title="billed cost", format="$,.2f"),
                 alt.Tooltip("normalized_deployments:Q", title="normalized deployments"),
             ],
-        )
-        .properties(
+            height=None,
             width=WIDTH - 120,
             title=_title(
                 f"In {_week_words(week)}, a normalized deployment cost "
@@ -587,17 +600,16 @@ def _cost_by_decile(section: Section, pub: Published, audience: str) -> None:
         ),
     ]
     section.charts.append(
-        alt.Chart(_data(rows))
-        .mark_bar(color="#4c78a8")
-        .encode(
+        _chart(
+            rows,
+            "bar",
+            mark_options=dict(color="#4c78a8"),
             x=x,
             y=alt.Y(
                 "deployments_per_developer_week:Q",
                 title="Normalized deployments per developer-week",
             ),
             tooltip=tooltip,
-        )
-        .properties(
             width=WIDTH,
             height=220,
             title=_title(
@@ -621,9 +633,10 @@ def _cost_by_decile(section: Section, pub: Published, audience: str) -> None:
         else None
     )
     section.charts.append(
-        alt.Chart(_data(used))
-        .mark_line(point=alt.OverlayMarkDef(color="#f28e2b"), color="#f28e2b")
-        .encode(
+        _chart(
+            used,
+            "line",
+            mark_options=dict(point=alt.OverlayMarkDef(color="#f28e2b"), color="#f28e2b"),
             x=alt.X(
                 "bucket:O",
                 title="Weekly AI token use (decile of developer-weeks)",
@@ -636,8 +649,6 @@ def _cost_by_decile(section: Section, pub: Published, audience: str) -> None:
                 axis=alt.Axis(format=MONEY_AXIS),
             ),
             tooltip=tooltip,
-        )
-        .properties(
             width=WIDTH,
             height=220,
             title=_title(
@@ -714,17 +725,16 @@ def cohorts(pub: Published, audience: str) -> Section:
         ),
     ]
     section.charts.append(
-        alt.Chart(_data(rows))
-        .mark_bar(color="#4c78a8")
-        .encode(
+        _chart(
+            rows,
+            "bar",
+            mark_options=dict(color="#4c78a8"),
             x=x,
             y=alt.Y(
                 "deployments_per_developer_week:Q",
                 title="Normalized deployments per developer-week",
             ),
             tooltip=tooltip,
-        )
-        .properties(
             width=WIDTH // 2,
             height=220,
             title=_title(finding, "All weeks and orgs shown.", hidden_note),
@@ -735,9 +745,10 @@ def cohorts(pub: Published, audience: str) -> Section:
         dear = max(costed, key=lambda r: r["cost_per_normalized_deployment"])
         cheap = min(costed, key=lambda r: r["cost_per_normalized_deployment"])
         section.charts.append(
-            alt.Chart(_data(costed))
-            .mark_bar(color="#f28e2b")
-            .encode(
+            _chart(
+                costed,
+                "bar",
+                mark_options=dict(color="#f28e2b"),
                 x=x,
                 y=alt.Y(
                     "cost_per_normalized_deployment:Q",
@@ -745,8 +756,6 @@ def cohorts(pub: Published, audience: str) -> Section:
                     axis=alt.Axis(format=MONEY_AXIS),
                 ),
                 tooltip=tooltip,
-            )
-            .properties(
                 width=WIDTH // 2,
                 height=220,
                 title=_title(
@@ -1024,9 +1033,10 @@ def reconciliation(pub: Published, audience: str) -> Section:
     )
     direction = "above" if (gap or 0) >= 0 else "below"
     section.charts.append(
-        alt.Chart(_data(lines))
-        .mark_line(point=True)
-        .encode(
+        _chart(
+            lines,
+            "line",
+            mark_options=dict(point=True),
             x=alt.X(
                 "cost_date:T",
                 title="Day",
@@ -1047,8 +1057,6 @@ def reconciliation(pub: Published, audience: str) -> Section:
                 alt.Tooltip("series:N"),
                 alt.Tooltip("cost_usd:Q", title="cost", format="$,.2f"),
             ],
-        )
-        .properties(
             width=WIDTH,
             height=220,
             title=_title(
@@ -1070,9 +1078,9 @@ def reconciliation(pub: Published, audience: str) -> Section:
     )
     worst = max(gaps, key=lambda r: abs(r["difference_usd"] or 0))
     section.charts.append(
-        alt.Chart(_data(gaps))
-        .mark_bar()
-        .encode(
+        _chart(
+            gaps,
+            "bar",
             x=alt.X(
                 "cost_date:T",
                 title="Day",
@@ -1099,8 +1107,6 @@ def reconciliation(pub: Published, audience: str) -> Section:
                 alt.Tooltip("difference_usd:Q", title="invoiced − estimated", format="$,.2f"),
                 alt.Tooltip("status:N"),
             ],
-        )
-        .properties(
             width=WIDTH,
             height=200,
             title=_title(
@@ -1150,9 +1156,9 @@ def _quarantine(section: Section, pub: Published) -> None:
     top = rows[0]
     share = f" ({words.pct(total / read, 2)} of {read:,} lines read)" if read else ""
     section.charts.append(
-        alt.Chart(_data(rows))
-        .mark_bar()
-        .encode(
+        _chart(
+            rows,
+            "bar",
             y=alt.Y("reason:N", title="Reason", sort="-x"),
             x=alt.X("sum(records):Q", title="Quarantined records (lines, or whole files)"),
             color=alt.Color("source:N", title="Source", legend=alt.Legend(orient="top")),
@@ -1161,8 +1167,7 @@ def _quarantine(section: Section, pub: Published) -> None:
                 alt.Tooltip("reason:N"),
                 alt.Tooltip("records:Q", title="records"),
             ],
-        )
-        .properties(
+            height=None,
             width=WIDTH - 140,
             title=_title(
                 f"{words.count(total, 'record')} quarantined{share}; the most common: "

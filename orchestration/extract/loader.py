@@ -16,6 +16,7 @@ from typing import TypeVar
 import duckdb
 import pyarrow as pa
 
+from data_quality.core import usage_days_touched
 from orchestration.extract.fields import validation_select
 from orchestration.extract.otel import OtelWriter
 from orchestration.extract.readers import (
@@ -332,8 +333,7 @@ def _queue_days_to_rebuild(con, source: Source, partition: dt.date) -> None:
     # and duplicates are decided within a source: one table at a time.
     con.execute(
         f"INSERT INTO raw.{USAGE_DAYS_TO_REBUILD} "
-        f"SELECT DISTINCT CAST({event_time} AS DATE) FROM raw.{source.table} "
-        f"WHERE {key} IN (SELECT {key} FROM raw.{source.table} WHERE dt = ?)",
+        f"{usage_days_touched('dt = ?', f'raw.{source.table}', key, event_time)}",
         [partition],
     )
 

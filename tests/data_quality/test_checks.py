@@ -114,14 +114,8 @@ CASES = {
         Scenario(),
         _double_count,
         DEFAULTS,
-        {
-            "deployments_change_counted_once": (
-                1,
-                0,
-                (_first("repeated_changes", "change_id"), "C010"),
-            ),
-            "deployments_reconcile_with_raw": (42, 41, (lambda f: f["normalized"], 41)),
-        },
+        # (that change_id is unique is a dbt test: tests/dbt/test_mart_invariants.py)
+        {"deployments_reconcile_with_raw": (42, 41, (lambda f: f["normalized"], 41))},
     ),
     "team_with_deployments_but_no_developers": (
         Scenario(),
@@ -220,39 +214,8 @@ CASES = {
             )
         },
     ),
-    "adoption_rate_above_one": (
-        Scenario(),
-        _sql(
-            "UPDATE marts.team_weekly_metrics SET ai_active_developers = 4, adoption_rate = 4 / 3 "
-            "WHERE week_start = DATE '2026-03-16' AND team_id = 'ta'"
-        ),
-        DEFAULTS,
-        {
-            "adoption_rate_in_range": (
-                pytest.approx(4 / 3),
-                1,
-                (_first("offenders", "team_id"), "ta"),
-            )
-        },
-    ),
-    "implausible_deployments_per_developer": (
-        Scenario(),
-        _sql(
-            "UPDATE marts.team_weekly_metrics SET normalized_deployments_per_developer = 40 "
-            "WHERE week_start = DATE '2026-03-16' AND team_id = 'ta'"
-        ),
-        DEFAULTS,
-        {
-            # the published 40 is not deployments / developers of its row; the
-            # figure judged against the limit (the team without its busiest
-            # author) stays at its clean peak
-            "deployments_per_developer_plausible": (
-                0.5,
-                15,
-                (_first("offenders", "week_start"), "2026-03-16"),
-            )
-        },
-    ),
+    # adoption above 1 and a ratio that is not deployments / developers are
+    # dbt tests of team_weekly_metrics (tests/dbt/test_mart_invariants.py)
     "whole_team_implausible": (
         # every developer of ta "ships" 20 a week: a denominator or counting
         # fault, not one person's behaviour (weekly totals no longer match the fact)
@@ -341,10 +304,11 @@ def test_failures_carry_their_figures_and_severity(tmp_path, instance):
 
 def test_a_missing_mart_fails_the_check_with_its_reason(tmp_path, instance):
     warehouse = _warehouse(tmp_path, Scenario(), _sql("DROP TABLE marts.team_weekly_metrics"))
-    results = _invoke(warehouse, DEFAULTS, instance, {"adoption_rate_in_range", "usage_fresh"})
+    checks = {"teams_with_deployments_have_developers", "usage_fresh"}
+    results = _invoke(warehouse, DEFAULTS, instance, checks)
 
-    assert not results["adoption_rate_in_range"].passed
-    summary = _figures(results["adoption_rate_in_range"])["summary"]
+    assert not results["teams_with_deployments_have_developers"].passed
+    summary = _figures(results["teams_with_deployments_have_developers"])["summary"]
     assert "team_weekly_metrics does not exist" in summary
     assert results["usage_fresh"].passed
 
@@ -396,23 +360,21 @@ def test_blocking_failure_stops_publish_and_is_recorded(tmp_path, instance):
     assert not result.success
     assert not _published(result)
     assert failed_checks_summary(result.get_asset_check_evaluations()) == [
-        "check deployments_change_counted_once on marts/fct_normalized_deployments failed: "
-        "observed 1, threshold 0",
         "check deployments_reconcile_with_raw on marts/fct_normalized_deployments failed: "
         "observed 42, threshold 41",
     ]
     rows = read_check_results(warehouse.work, run_id=result.run_id)
     assert sorted(r["check_name"] for r in rows) == sorted(CHECK_NAMES)
     failed = {r["check_name"]: r for r in rows if not r["passed"]}
-    assert set(failed) == {"deployments_change_counted_once", "deployments_reconcile_with_raw"}
-    row = failed["deployments_change_counted_once"]
+    assert set(failed) == {"deployments_reconcile_with_raw"}
+    row = failed["deployments_reconcile_with_raw"]
     assert (row["observed_value"], row["threshold"], row["severity"], row["blocking"]) == (
-        1.0,
-        0.0,
+        42.0,
+        41.0,
         "ERROR",
         True,
     )
-    assert "C010×2" in row["summary"]
+    assert "delivered 42 ≤ 41 changes" in row["summary"]
 
 
 def test_warn_failure_reports_but_publishes(tmp_path, instance):

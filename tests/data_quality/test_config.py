@@ -56,7 +56,7 @@ def test_severity_decides_blocking_and_unknown_names_are_refused():
     specs = {spec.name: spec for check in build_asset_checks(config) for spec in check.check_specs}
     assert set(specs) == set(CHECK_NAMES)
     assert specs["deployments_per_developer_week_over_week"].blocking
-    assert specs["deployments_change_counted_once"].blocking
+    assert specs["deployments_reconcile_with_raw"].blocking
     assert not specs["usage_partitions_have_rows"].blocking
     with pytest.raises(ValueError, match="unknown checks: no_such_check"):
         build_asset_checks(DQConfig(severity_overrides={"no_such_check": "WARN"}))
@@ -70,16 +70,18 @@ def test_scope_follows_the_run_partitions():
         }
     )
     assert ranged == Scope(dt.date(2026, 4, 6), dt.date(2026, 4, 24))
-    # the days dbt rebuilt are the request days the run's partitions hold
+    # the days dbt rebuilt are the request days the run's partitions touch
     import duckdb
 
     con = duckdb.connect()
     con.execute("CREATE SCHEMA raw")
-    con.execute("CREATE TABLE raw.usage_requests (dt DATE, requested_at TIMESTAMP)")
     con.execute(
-        "INSERT INTO raw.usage_requests VALUES ('2026-04-05', '2026-04-04 10:00'), "
-        "('2026-04-06', '2026-03-01 10:00'), ('2026-04-24', '2026-04-24 23:00'), "
-        "('2026-04-24', '2026-04-24 08:00')"
+        "CREATE TABLE raw.usage_requests (dt DATE, request_id VARCHAR, requested_at TIMESTAMP)"
+    )
+    con.execute(
+        "INSERT INTO raw.usage_requests VALUES ('2026-04-05', 'r1', '2026-04-04 10:00'), "
+        "('2026-04-06', 'r2', '2026-03-01 10:00'), ('2026-04-24', 'r3', '2026-04-24 23:00'), "
+        "('2026-04-24', 'r4', '2026-04-24 08:00')"
     )
     assert ranged.event_days(con) == [dt.date(2026, 3, 1), dt.date(2026, 4, 24)]
     assert scope_from_tags({}).event_days(con) is None

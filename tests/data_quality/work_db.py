@@ -3,7 +3,8 @@ deduplicated deployments dbt keeps, and the marts the checks guard.
 
 The marts are derived from the raw rows here (a miniature of the dbt models),
 so a clean build is consistent by construction and each Scenario knob plants
-one fault the way it would reach the warehouse.
+one fault the way it would reach the warehouse. Deduplication, which the
+checks hold the marts against, is not re-stated: it runs dbt's own models.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import polars as pl
 
 from orchestration.extract.store import ensure_raw_schema
 from orchestration.settings import work_path_for
+from tests.dbt_sql import render_model
 
 START = dt.date(2026, 3, 2)  # a Monday
 DAYS = 24  # through Wednesday 2026-03-25: three complete weeks and a partial one
@@ -357,11 +359,43 @@ MART_DDL = {
         is_tokenmaxxing_suspect BOOLEAN""",
 }
 
-DEDUPLICATED_DEPLOYMENTS = """
-CREATE OR REPLACE TABLE intermediate.int_deployments__deduplicated AS
-SELECT deployment_id, arg_max(change_id, struct_pack(f := source_file, l := line_number)) AS change_id
-FROM raw.deploy_records GROUP BY deployment_id
-"""
+# Stand-ins for the staging views (renames and casts only) that the dbt
+# models below read; the models themselves run dbt's own SQL (dedupe_models).
+STAGING = {
+    "stg_landing__files": "raw.landing_files",
+    "stg_gateway__usage_requests": """
+        SELECT *, CAST(requested_at AS DATE) AS usage_date FROM raw.usage_requests""",
+    "stg_cd__deployments": """
+        SELECT deployment_id, change_id, commit_sha, service, environment, region, attempt,
+               lower(trim(author_email)) AS author_email_normalized, started_at, finished_at,
+               status, nullif(trim(rollback_of), '') AS rollback_of, lines_added, lines_deleted,
+               ai_assisted AS is_ai_assisted, dt AS landing_date, source_file, line_number
+        FROM raw.deploy_records""",
+}
+# dbt's dedupe models, in dependency order, as (relation, materialization)
+DEDUPE_MODELS = (
+    ("intermediate.int_landing__redelivered_files", "TABLE"),
+    # the winners view request_ids_counted_once reads; it stays right when a
+    # scenario breaks the mart
+    ("intermediate.int_usage__winning_copies", "VIEW"),
+    ("intermediate.int_deployments__deduplicated", "TABLE"),
+)
+
+
+def build_dedupe_models(con: duckdb.DuckDBPyConnection) -> None:
+    """dbt's deduplication models over the raw tables, from dbt's own SQL."""
+    refs = {}
+    for name, sql in STAGING.items():
+        if name.startswith("stg_landing"):
+            refs[name] = sql
+            continue
+        con.execute(f"CREATE OR REPLACE VIEW staging.{name} AS {sql}")
+        refs[name] = f"staging.{name}"
+    for relation, kind in DEDUPE_MODELS:
+        name = relation.split(".")[1]
+        con.execute(f"CREATE OR REPLACE {kind} {relation} AS {render_model(name, refs)}")
+        refs[name] = relation
+
 
 TOKEN_USAGE = """
 INSERT INTO marts.fct_token_usage_daily
@@ -376,10 +410,7 @@ SELECT CAST(requested_at AS DATE), people.employee_id, people.team_id, model, cl
 FROM requests LEFT JOIN people ON lower(trim(requests.user_email)) = people.email
 GROUP BY ALL
 """
-DEDUPED_REQUESTS = """
-SELECT * FROM raw.usage_requests QUALIFY row_number() OVER (
-    PARTITION BY request_id ORDER BY source_file DESC, line_number DESC) = 1
-"""
+DEDUPED_REQUESTS = "SELECT * FROM intermediate.int_usage__winning_copies"
 
 AI_COST = """
 INSERT INTO marts.fct_ai_cost_daily
@@ -456,18 +487,12 @@ FROM raw.roster_snapshots GROUP BY 1
 
 
 def build_marts(con: duckdb.DuckDBPyConnection, raw: Raw, scenario: Scenario) -> None:
-    for schema in ("intermediate", "marts", "restricted"):
+    for schema in ("staging", "intermediate", "marts", "restricted"):
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     for table, columns in MART_DDL.items():
         con.execute(f"CREATE OR REPLACE TABLE {table} ({columns})")
-    con.execute(DEDUPLICATED_DEPLOYMENTS)
+    build_dedupe_models(con)
     con.execute(EMAIL_IDENTITIES)
-    # dbt's winners view, which request_ids_counted_once reads; it stays right
-    # when a scenario breaks the mart
-    con.execute(
-        "CREATE OR REPLACE VIEW intermediate.int_usage__winning_copies AS "
-        f"SELECT *, CAST(requested_at AS DATE) AS usage_date FROM ({DEDUPED_REQUESTS})"
-    )
     requests = DEDUPED_REQUESTS if scenario.dedupe_requests else "SELECT * FROM raw.usage_requests"
     con.execute(TOKEN_USAGE.format(requests=requests))
     _insert(con, "marts.fct_normalized_deployments", raw.changes)

@@ -62,7 +62,11 @@ def test_quality_checks_hang_on_the_assets_they_guard(defs):
         spec = graph.get_check_spec(check_key)
         blocking[check_key.name] = spec.blocking
     assert set(CHECK_NAMES) <= set(by_name)
-    assert by_name["deployments_change_counted_once"] == ["marts/fct_normalized_deployments"]
+    # change_id counted once is dbt's unique test, a check of the same asset
+    assert by_name["unique_fct_normalized_deployments_change_id"] == [
+        "marts/fct_normalized_deployments"
+    ]
+    assert blocking["unique_fct_normalized_deployments_change_id"] is True
     assert by_name["deployments_reconcile_with_raw"] == ["marts/fct_normalized_deployments"]
     assert by_name["tokens_unattributed_share"] == ["marts/fct_token_usage_daily"]
     assert by_name["teams_with_deployments_have_developers"] == ["marts/team_weekly_metrics"]

@@ -275,9 +275,9 @@ def test_aiw_run_records_materializations_and_checks_in_the_persistent_instance(
         event = instance.get_latest_materialization_event(weekly)
         assert event is not None and event.run_id == runs[0].run_id
         checks = instance.event_log_storage.get_latest_asset_check_execution_by_key(
-            [dg.AssetCheckKey(weekly, "adoption_rate_in_range")]
+            [dg.AssetCheckKey(weekly, "teams_with_deployments_have_developers")]
         )
-        execution = checks[dg.AssetCheckKey(weekly, "adoption_rate_in_range")]
+        execution = checks[dg.AssetCheckKey(weekly, "teams_with_deployments_have_developers")]
         assert execution.status.value == "SUCCEEDED"
         assert execution.run_id == runs[0].run_id
         assert instance.get_materialized_partitions(dg.AssetKey(["raw", "usage_requests"])) == {
