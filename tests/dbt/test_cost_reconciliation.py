@@ -18,6 +18,7 @@ from data_quality.config import DQConfig
 from data_quality.core import Scope
 from orchestration.extract import PRICE_BOOK, extract_all, load_provider_costs, load_reference
 from orchestration.landing import LandingZone
+from sample_data.provider_costs import TOKEN_TYPES, VENDOR_TOKEN_TYPES
 from tests.cost_pages import bucket, token_result, web_search_result, write_page
 from tests.dbt._dbt import failures, run_dbt
 from tests.landing_builder import usage_record, write_text, write_usage
@@ -32,14 +33,6 @@ PRICES = {  # input, output, 5-minute write, 1-hour write, cache read
     "claude-sonnet-4-5": ("3.00", "15.00", "3.75", "6.00", "0.30"),
     "claude-haiku-4-5": ("1.00", "5.00", "1.25", "2.00", "0.10"),
 }
-TOKEN_TYPES = ("input", "output", "cache_write", "cache_write_1h", "cache_read")
-VENDOR_TOKEN_TYPES = (
-    "uncached_input_tokens",
-    "output_tokens",
-    "cache_creation.ephemeral_5m_input_tokens",
-    "cache_creation.ephemeral_1h_input_tokens",
-    "cache_read_input_tokens",
-)
 # one request per model and day: (tier, input, output, 5-minute, 1-hour, cache read)
 REQUESTS = {
     "claude-sonnet-4-5": ("standard", 1000, 200, 500, 1000, 4000),
