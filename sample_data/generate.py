@@ -21,7 +21,8 @@ from sample_data.population import Population, build_population
 from sample_data.provider_costs import write_cost_report
 from sample_data.reference import price_book_rows, write_reference
 from sample_data.roster import write_snapshot
-from sample_data.sources import (
+from sample_data.storage import TRUTH_FILE, Landing
+from sample_data.tool_plan import (
     DEFAULT_SOURCES,
     IDENTITY_SOURCES,
     TOOL_NAMES,
@@ -32,7 +33,6 @@ from sample_data.sources import (
     plan_sources,
     write_identities,
 )
-from sample_data.storage import TRUTH_FILE, Landing
 from sample_data.usage_day import UsageDayReport, UsageRun, generate_usage_day, set_up
 from sample_data.usage_records import expected_request_count
 from sample_data.workdays import Period

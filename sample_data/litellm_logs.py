@@ -19,7 +19,7 @@ import datetime as dt
 import json
 
 from sample_data.otel_logs import estimated_cost_usd, utc_moment
-from sample_data.sources import hashed_key
+from sample_data.tool_plan import hashed_key
 
 PROVIDER = "anthropic"
 API_BASE = "https://api.anthropic.com/v1/messages"

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sample_data import organisation as cfg
-from sample_data.sources import stable_uuid
+from sample_data.tool_plan import stable_uuid
 
 SCOPE_NAME = "com.anthropic.claude_code.events"
 SERVICE_NAME = "claude-code"

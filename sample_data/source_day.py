@@ -35,14 +35,14 @@ from sample_data.otel_logs import (
 )
 from sample_data.population import DayState, Population
 from sample_data.randomness import stream
-from sample_data.sources import (
+from sample_data.storage import Landing, gzip_bytes
+from sample_data.tool_plan import (
     LITELLM_EMAIL,
     LITELLM_KEY,
     LITELLM_USER,
     SourcePlan,
     stable_uuid,
 )
-from sample_data.storage import Landing, gzip_bytes
 from sample_data.usage_lines import request_id_prefix
 from sample_data.usage_records import NULL, SUCCESS, Records
 

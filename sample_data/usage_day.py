@@ -20,8 +20,8 @@ from sample_data.plan import UsageDayPlan
 from sample_data.population import Population
 from sample_data.provider_costs import invoice_tokens
 from sample_data.randomness import USAGE, USAGE_TRAPS, stream
-from sample_data.sources import GATEWAY, LITELLM, OTEL, TOOL_NAMES, SourcePlan
 from sample_data.storage import Landing, gzip_bytes, truncate_gzip
+from sample_data.tool_plan import GATEWAY, LITELLM, OTEL, TOOL_NAMES, SourcePlan
 from sample_data.usage_lines import (
     DEFECTS,
     record_as_dict,

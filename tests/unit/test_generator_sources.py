@@ -469,8 +469,8 @@ def test_column_wise_otel_writer_writes_what_the_per_record_writer_gives(tmp_pat
     from sample_data.population import build_population
     from sample_data.randomness import USAGE, stream
     from sample_data.source_day import TERMINALS, SourceDayContext, write_otel
-    from sample_data.sources import plan_sources, stable_uuid
     from sample_data.storage import Landing
+    from sample_data.tool_plan import plan_sources, stable_uuid
     from sample_data.usage_lines import records_as_dicts
     from sample_data.usage_records import draw_day_requests
     from sample_data.workdays import Period
@@ -536,8 +536,8 @@ def test_column_wise_litellm_writer_writes_what_the_per_record_writer_gives(tmp_
     from sample_data.population import build_population
     from sample_data.randomness import USAGE, stream
     from sample_data.source_day import SourceDayContext, write_litellm
-    from sample_data.sources import LITELLM_KEY, LITELLM_USER, plan_sources
     from sample_data.storage import Landing
+    from sample_data.tool_plan import LITELLM_KEY, LITELLM_USER, plan_sources
     from sample_data.usage_lines import records_as_dicts
     from sample_data.usage_records import draw_day_requests
     from sample_data.workdays import Period
