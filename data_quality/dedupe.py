@@ -83,7 +83,7 @@ def _days_window(con: Connection, scope: Scope) -> str:
 def request_ids_counted_once(con: Connection, config: DQConfig, scope: Scope) -> Outcome:
     mart_window = _days_window(con, scope)
     # A request belongs to the day of its winning copy. Which copy wins is
-    # dbt's rule, stated once (macro winning_usage_copies); this check counts
+    # dbt's rule, stated once (macro winning_copies); this check counts
     # the winners of dbt's view WINNING_COPIES per day against the mart, so a
     # request counted on two days, a stale day or a lost request shows up.
     # The view ranks every request of history (DuckDB does not push a
