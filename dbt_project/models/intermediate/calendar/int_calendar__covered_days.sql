@@ -14,7 +14,7 @@ first_snapshot as (
 last_usage as (
 
     select max(usage_date) as last_day
-    from {{ ref('int_usage__daily_by_email') }}
+    from {{ ref('int_usage__daily_by_identity') }}
 
 ),
 

@@ -13,9 +13,11 @@ files as (
         content_sha256
     from {{ ref('stg_landing__files') }}
     -- roster snapshots are dated by their file name: an unchanged roster on a
-    -- later day is a new snapshot, not a re-delivery, so it must keep applying
+    -- later day is a new snapshot, not a re-delivery, so it must keep applying;
+    -- reference files are replaced whole. Every partitioned event source
+    -- (usage, deploys and the real sources: otel, litellm, copilot) counts.
     where
-        source in ('usage', 'deploys')
+        source not in ('roster', 'reference')
         and content_sha256 is not null
 
 ),

@@ -1,8 +1,9 @@
 -- Daily usage attributed and priced. Rebuilt in full on every run from the
 -- small daily grain, so a roster or price-book correction re-attributes and
 -- re-prices all history.
---   attribution: email (any snapshot) -> employee; team from the snapshot
---                that applies on usage_date
+--   attribution: the identity in force on usage_date -> employee, and the
+--                team from the snapshot that applies on usage_date
+--                (int_identities__daily_resolution)
 --   list cost:   Σ tokens × usd_per_mtok / 1e6 with the prices in force on
 --                usage_date, × 0.5 for the batch tier; null (unpriced) when a
 --                token type with a non-zero count has no price that day.
@@ -20,7 +21,9 @@ daily_usage as (
     -- they held 5-minute writes only
     select
         usage_date,
-        user_email_normalized,
+        source,
+        identity_type,
+        identity_value,
         model,
         client,
         service_tier,
@@ -39,26 +42,15 @@ daily_usage as (
         total_tokens,
         coalesce(has_cache_write_5m_tokens, has_cache_write_tokens) as has_cache_write_5m_tokens,
         coalesce(has_cache_write_1h_tokens, false) as has_cache_write_1h_tokens,
-        coalesce(cache_write_1h_tokens, 0) as cache_write_1h_tokens
-    from {{ ref('int_usage__daily_by_email') }}
+        coalesce(cache_write_1h_tokens, 0) as cache_write_1h_tokens,
+        reported_cost_usd
+    from {{ ref('int_usage__daily_by_identity') }}
 
 ),
 
 identities as (
 
-    select * from {{ ref('int_employees__email_identities') }}
-
-),
-
-snapshot_intervals as (
-
-    select * from {{ ref('int_roster__snapshot_intervals') }}
-
-),
-
-history as (
-
-    select * from {{ ref('int_employees__roster_history') }}
+    select * from {{ ref('int_identities__daily_resolution') }}
 
 ),
 
@@ -124,34 +116,18 @@ daily_prices as (
 
 ),
 
-usage_day_snapshots as (
-
-    -- the snapshot that applies on each usage day: a range join on the few
-    -- distinct days, so the history join below is a plain equi-join
-    select
-        usage_days.usage_date,
-        snapshot_intervals.snapshot_date
-    from (select distinct usage_date from daily_usage) as usage_days
-    inner join snapshot_intervals
-        on {{ is_valid_on('usage_days.usage_date', 'snapshot_intervals') }}
-
-),
-
 attributed as (
 
     select
         daily_usage.*,
         identities.employee_id,
-        history.team_id
+        identities.team_id
     from daily_usage
     left join identities
-        on daily_usage.user_email_normalized = identities.email_normalized
-    left join usage_day_snapshots
-        on daily_usage.usage_date = usage_day_snapshots.usage_date
-    left join history
         on
-            identities.employee_id = history.employee_id
-            and usage_day_snapshots.snapshot_date = history.snapshot_date
+            daily_usage.usage_date = identities.activity_date
+            and {{ null_safe_equals('daily_usage.identity_type', 'identities.identity_type') }}
+            and {{ null_safe_equals('daily_usage.identity_value', 'identities.identity_value') }}
 
 ),
 
@@ -185,7 +161,9 @@ priced as (
 
 select
     usage_date,
-    user_email_normalized,
+    source,
+    identity_type,
+    identity_value,
     employee_id,
     team_id,
     employee_id is not null as is_attributed,
@@ -208,6 +186,7 @@ select
     has_cache_write_5m_tokens,
     has_cache_write_1h_tokens,
     cache_write_1h_tokens,
+    reported_cost_usd,
     prices_effective_from,
     price_book_version,
     is_unpriced,

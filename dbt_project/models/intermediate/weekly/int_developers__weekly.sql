@@ -45,6 +45,12 @@ costs as (
 
 ),
 
+activity_daily as (
+
+    select * from {{ ref('fct_ai_activity_daily') }}
+
+),
+
 covered_weeks as (
 
     select distinct week_start
@@ -54,15 +60,16 @@ covered_weeks as (
 
 ai_active_weeks as (
 
-    -- AI-active in W (metrics.md): at least one successful request in W,
-    -- whatever team it was attributed to
+    -- AI-active in W (metrics.md): at least one successful request in W from
+    -- any source, or an active Copilot day (fct_ai_activity_daily.active),
+    -- whatever team the activity was attributed to
     select distinct
-        {{ week_start('usage_date') }} as week_start,
+        {{ week_start('activity_date') }} as week_start,
         employee_id
-    from usage_daily
+    from activity_daily
     where
         employee_id is not null
-        and success_requests > 0
+        and active
 
 ),
 

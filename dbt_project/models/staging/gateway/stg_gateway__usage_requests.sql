@@ -15,6 +15,9 @@ renamed as (
         user_email,
         -- roster matching is case-insensitive and ignores surrounding spaces
         lower(trim(user_email)) as user_email_normalized,
+        -- the canonical request's identity: the gateway always names an email
+        'email' as identity_type,
+        lower(trim(user_email)) as identity_value,
         client,
         agent_id,
         session_id,
@@ -31,7 +34,10 @@ renamed as (
         latency_ms,
         dt as landing_date,
         source_file,
-        line_number
+        line_number,
+        cast(0 as {{ dbt.type_bigint() }}) as record_index,
+        -- the gateway reports no cost of its own
+        cast(null as {{ type_double() }}) as reported_cost_usd
 
     from source
 

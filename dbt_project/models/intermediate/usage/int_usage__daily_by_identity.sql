@@ -1,6 +1,7 @@
 {#
     The only model that reads request-level usage (about 1M rows a day at
-    scale). Incremental by usage day: each run deletes and re-inserts exactly
+    scale), of every request source through the canonical request
+    (int_usage__requests). Incremental by usage day: each run deletes and re-inserts exactly
     the days queued in raw.usage_days_to_rebuild (the request days of every
     row a partition load removed or added, and every day holding another
     copy of a request_id it touched), so a correction or a withdrawal
@@ -13,6 +14,7 @@
 #}
 -- depends_on: {{ source('gateway', 'usage_days_to_rebuild') }}
 -- depends_on: {{ ref('int_landing__redelivered_files') }}
+-- the extractor of every request source queues the days it touches in the one queue
 {%- if is_incremental() %}
     {%- set on_rebuilt_days = requested_on_days_to_rebuild(source('gateway', 'usage_days_to_rebuild')) %}
 {%- endif %}
@@ -30,22 +32,30 @@ with
 
 copies as (
 
-    -- every copy of the request_ids with a copy on a rebuilt day (a semi-join:
-    -- the days' requests, then their other copies on any day), so the winner
-    -- is chosen among all of a request's copies without ranking the history
-    select * from {{ ref('stg_gateway__usage_requests') }}
+    -- every copy of the requests (source × request_id) with a copy on a
+    -- rebuilt day (a semi-join: the days' requests, then their other copies
+    -- on any day), so the winner is chosen among all of a request's copies
+    -- without ranking the history
+    select canonical.*
+    from {{ ref('int_usage__requests') }} as canonical
     {% if is_incremental() -%}
-        where request_id in (
-            select request_id from {{ ref('stg_gateway__usage_requests') }}
+        inner join (
+            select distinct
+                source,
+                request_id
+            from {{ ref('int_usage__requests') }}
             where {{ on_rebuilt_days }}
-        )
+        ) as touched
+            on
+                canonical.source = touched.source
+                and canonical.request_id = touched.request_id
     {%- endif %}
 
 ),
 
 winners as (
 
-    {{ winning_copies('copies', 'request_id') }}
+    {{ winning_copies('copies', ['source', 'request_id'], ['source_file', 'line_number', 'record_index']) }}
 
 ),
 
@@ -66,12 +76,15 @@ billable as (
     -- error requests are counted but carry no billable tokens
     select
         usage_date,
-        user_email_normalized,
+        source,
+        identity_type,
+        identity_value,
         model,
         client,
         service_tier,
         status,
         agent_id,
+        reported_cost_usd,
         case when status = 'success' then input_tokens else 0 end as input_tokens,
         case when status = 'success' then output_tokens else 0 end as output_tokens,
         case when status = 'success' then cache_write_tokens else 0 end as cache_write_tokens,
@@ -103,7 +116,9 @@ aggregated as (
     -- and requests sharing these flags share that verdict
     select
         usage_date,
-        user_email_normalized,
+        source,
+        identity_type,
+        identity_value,
         model,
         client,
         service_tier,
@@ -130,11 +145,15 @@ aggregated as (
         -- table gains them as appended columns
         has_cache_write_5m_tokens,
         has_cache_write_1h_tokens,
-        cast(sum(cache_write_1h_tokens) as {{ dbt.type_bigint() }}) as cache_write_1h_tokens
+        cast(sum(cache_write_1h_tokens) as {{ dbt.type_bigint() }}) as cache_write_1h_tokens,
+        -- the source's own cost figure (comparison only), null for the gateway
+        {{ sum_double('reported_cost_usd') }} as reported_cost_usd
     from flagged
     group by
         usage_date,
-        user_email_normalized,
+        source,
+        identity_type,
+        identity_value,
         model,
         client,
         service_tier,
