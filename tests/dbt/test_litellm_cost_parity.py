@@ -113,7 +113,7 @@ def warehouse_costs(tmp_path: Path) -> list[float]:
     with duckdb.connect(str(db), read_only=True) as con:
         rows = dict(
             con.execute(
-                "SELECT user_email_normalized, list_cost_usd FROM intermediate.int_usage__daily_priced"
+                "SELECT identity_value, list_cost_usd FROM intermediate.int_usage__daily_priced"
             ).fetchall()
         )
     return [rows[f"caller{i}@example.com"] for i in range(len(REQUESTS))]

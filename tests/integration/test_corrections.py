@@ -72,7 +72,7 @@ def test_a_late_event_costs_its_own_day_not_the_span(tmp_path):
     work = work_path_for(warehouse)
     con = duckdb.connect(str(work))
     marked = con.execute(
-        "update intermediate.int_usage__daily_by_email set requests = requests + 1000 "
+        "update intermediate.int_usage__daily_by_identity set requests = requests + 1000 "
         "where usage_date = date '2026-04-10'"
     ).fetchall()[0][0]
     con.close()
@@ -89,7 +89,7 @@ def test_a_late_event_costs_its_own_day_not_the_span(tmp_path):
     rebuilt = dict(
         _query(
             work,
-            "select usage_date, sum(requests) from intermediate.int_usage__daily_by_email "
+            "select usage_date, sum(requests) from intermediate.int_usage__daily_by_identity "
             "where usage_date in (date '2026-03-15', date '2026-04-10') group by 1",
         )
     )

@@ -44,7 +44,7 @@ def test_asset_keys_and_groups_come_from_dbt_metadata(defs):
     staging = graph.get(dg.AssetKey(["staging", "stg_gateway__usage_requests"]))
     assert dg.AssetKey(["raw", "usage_requests"]) in staging.parent_keys
     # the usage model reads its days from the queue the extraction fills
-    usage = graph.get(dg.AssetKey(["intermediate", "int_usage__daily_by_email"]))
+    usage = graph.get(dg.AssetKey(["intermediate", "int_usage__daily_by_identity"]))
     assert dg.AssetKey(["raw", "usage_days_to_rebuild"]) in usage.parent_keys
     publish = graph.get(dg.AssetKey(["publish", "serving_warehouse"]))
     assert dg.AssetKey(["marts", "team_weekly_metrics"]) in publish.parent_keys
