@@ -26,7 +26,7 @@ unattributed_requests as (
 unattributed_copilot as (
 
     select
-        'copilot' as source,
+        'copilot' as source,  -- noqa: RF04
         identity_type,
         identity_value,
         min(activity_date) as first_seen,
@@ -58,7 +58,7 @@ ambiguous as (
 )
 
 select
-    cast(unmatched.source as {{ dbt.type_string() }}) as source,
+    cast(unmatched.source as {{ dbt.type_string() }}) as source,  -- noqa: RF04
     cast(unmatched.identity_type as {{ dbt.type_string() }}) as identity_type,
     cast(unmatched.identity_value as {{ dbt.type_string() }}) as identity_value,
     cast(unmatched.first_seen as date) as first_seen,

@@ -115,11 +115,11 @@ day_snapshots as (
     -- the snapshot that applies on each day: a range join on the few
     -- distinct days, so the history join below is a plain equi-join
     select
-        days.activity_date,
+        distinct_days.activity_date,
         snapshot_intervals.snapshot_date
-    from (select distinct activity_date from identity_days) as days
+    from (select distinct activity_date from identity_days) as distinct_days
     inner join {{ ref('int_roster__snapshot_intervals') }} as snapshot_intervals
-        on {{ is_valid_on('days.activity_date', 'snapshot_intervals') }}
+        on {{ is_valid_on('distinct_days.activity_date', 'snapshot_intervals') }}
 
 )
 

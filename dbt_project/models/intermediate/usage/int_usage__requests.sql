@@ -23,7 +23,7 @@
 
 {% for source_name, model in sources %}
     select
-        '{{ source_name }}' as source,
+        '{{ source_name }}' as source,  -- noqa: RF04
         {{ columns | join(',\n        ') }}
     from {{ ref(model) }}
     {% if not loop.last %}union all{% endif %}

@@ -41,7 +41,7 @@ renamed as (
         agent_id,
         session_id,
         -- the price book names models without LiteLLM's provider/ prefix
-        regexp_replace(model, '^.*/', '') as model,
+        regexp_replace(model, '^.*/', '') as model,  -- noqa: RF04
         'standard' as service_tier,
         case when status = 'success' then 'success' else 'error' end as status,
         input_tokens,
