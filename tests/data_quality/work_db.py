@@ -363,8 +363,12 @@ MART_DDL = {
 # models below read; the models themselves run dbt's own SQL (dedupe_models).
 STAGING = {
     "stg_landing__files": "raw.landing_files",
-    "stg_gateway__usage_requests": """
-        SELECT *, CAST(requested_at AS DATE) AS usage_date FROM raw.usage_requests""",
+    # the canonical requests (dbt's union of every request source), here of
+    # the gateway alone, keeping the raw names the stand-in marts read
+    "int_usage__requests": """
+        SELECT 'gateway' AS source, *, CAST(requested_at AS DATE) AS usage_date,
+               CAST(0 AS BIGINT) AS record_index
+        FROM raw.usage_requests""",
     "stg_cd__deployments": """
         SELECT deployment_id, change_id, commit_sha, service, environment, region, attempt,
                lower(trim(author_email)) AS author_email_normalized, started_at, finished_at,
