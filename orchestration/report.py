@@ -65,6 +65,46 @@ FROM complete HAVING count(*) > 0
 """
 
 
+# Usage by the tool it came through, whole period: marts.fct_ai_activity_daily
+# decides what a request, an interaction and an active day are; this only adds
+# its rows up per tool.
+USAGE_BY_SOURCE_SQL = """
+SELECT tool,
+       sum(requests_or_interactions) AS requests_or_interactions,
+       sum(billable_tokens) AS billable_tokens,
+       count(DISTINCT employee_id) FILTER (WHERE active) AS active_developers,
+       sum(billable_tokens) FILTER (WHERE employee_id IS NULL) AS unattributed_tokens
+FROM marts.fct_ai_activity_daily
+GROUP BY tool
+ORDER BY tool
+"""
+SOURCE_TABLE = "marts.fct_ai_activity_daily"
+
+
+def usage_by_source(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """(tool, requests or interactions, billable tokens or None, active developers,
+    unattributed billable tokens or None) per tool, from the activity fact."""
+    return con.execute(USAGE_BY_SOURCE_SQL).fetchall() if _has_table(con, SOURCE_TABLE) else []
+
+
+def _source_lines(sources: list[tuple]) -> list[str]:
+    if not sources:
+        return []
+    lines = ["", "  Usage by source (whole period)"]
+    for tool, events, tokens, active, unattributed in sources:
+        if tokens is None:  # Copilot reports interactions, no tokens
+            lines.append(
+                f"    {tool:<12} {active:>6,} active developers  {events:>12,} interactions"
+            )
+        else:
+            share = f"{(tokens - (unattributed or 0)) / tokens:.1%}" if tokens else "n/a"
+            lines.append(
+                f"    {tool:<12} {active:>6,} active developers  {events:>12,} requests  "
+                f"{tokens:>16,} billable tokens ({share} attributed)"
+            )
+    return lines
+
+
 def _reconciliation(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
     """The headline row comparing the estimate with the bill, when there is one."""
     exists = _has_table(con, "marts.cost_reconciliation_monthly")
@@ -165,13 +205,16 @@ def headline(serving_path: Path) -> str:
     try:
         rows = headline_rows(con)
         cohorts = con.execute(COHORT_SQL).fetchall() if rows else []
+        sources = usage_by_source(con) if rows else []
     finally:
         con.close()
     if not rows:
         return "No weekly metrics yet: the landing zone holds no covered week."
     width = max(len(label) for label, _ in rows)
     lines = [f"  {label.ljust(width)}  {value}" for label, value in rows]
-    return "\n".join([*lines, f"  {NORMALIZED_DEPLOYMENT}", *_cohort_lines(cohorts)])
+    return "\n".join(
+        [*lines, f"  {NORMALIZED_DEPLOYMENT}", *_source_lines(sources), *_cohort_lines(cohorts)]
+    )
 
 
 def _cohort_lines(cohorts: list[tuple]) -> list[str]:

@@ -252,6 +252,12 @@ def _activity_by_tool(db: Path) -> dict[str, tuple]:
         con.close()
 
 
+def _quarantined(con, source: str) -> int:
+    return con.execute(
+        "SELECT count(*) FROM raw.quarantined_records WHERE source = ?", [source]
+    ).fetchone()[0]
+
+
 def test_claude_code_telemetry_gives_the_gateway_marts(gateway_run, otel_run):
     _, gateway_db, *_ = gateway_run
     otel_db, records_written = otel_run
@@ -259,6 +265,7 @@ def test_claude_code_telemetry_gives_the_gateway_marts(gateway_run, otel_run):
     try:
         extracted = con.execute("SELECT count(*) FROM raw.claude_code_api_requests").fetchone()[0]
         assert con.execute("SELECT count(*) FROM raw.usage_requests").fetchone()[0] == 0
+        assert _quarantined(con, "otel") == 0
     finally:
         con.close()
     assert extracted == records_written
@@ -274,6 +281,7 @@ def test_litellm_spend_logs_give_the_gateway_marts(gateway_run, litellm_run):
     con = duckdb.connect(str(litellm_db), read_only=True)
     try:
         extracted = con.execute("SELECT count(*) FROM raw.litellm_spend_logs").fetchone()[0]
+        assert _quarantined(con, "litellm") == 0
     finally:
         con.close()
     assert extracted == rows_written
