@@ -2,8 +2,11 @@
 -- null). The extraction's rejects, with personal data taken out (landing
 -- contract, Identity): this table is published, raw.quarantined_records in
 -- the WORK database keeps the text as read for data engineers.
---   roster line: raw_text keeps only the employee_id; detail only the name
---                of the field at fault (a value could be a salary or a name)
+--   roster and identities.csv line: raw_text keeps only the employee_id;
+--                detail only the name of the field at fault (a value could
+--                be a salary, a name, a login or an account id)
+--   Copilot / LiteLLM line: the GitHub login / LiteLLM user id (when not an
+--                email) becomes a keyed pseudonym (macros/pseudonymize_value.sql)
 --   other lines: every email address in raw_text and detail becomes a
 --                stable keyed pseudonym (macros/pseudonymize_emails.sql)
 
@@ -11,7 +14,19 @@ with
 
 quarantined as (
 
-    select * from {{ ref('stg_landing__quarantined_records') }}
+    select
+        *,
+        source = 'roster'
+        or (source = 'reference' and source_file like '%identities%') as keeps_key_only,
+        -- the identity a Copilot or LiteLLM line names, as the text spells it
+        -- (an email is left to pseudonymize_emails)
+        case
+            when source = 'copilot'
+                then regexp_extract(raw_text, '"user_login" *: *"([^"]*)"', 1)
+            when source = 'litellm'
+                then regexp_extract(raw_text, '"user" *: *"([^"@]*)"', 1)
+        end as tool_identity
+    from {{ ref('stg_landing__quarantined_records') }}
 
 ),
 
@@ -31,15 +46,19 @@ redacted as (
         quarantined.line_number,
         quarantined.reason,
         case
-            when quarantined.source = 'roster'
+            when quarantined.keeps_key_only
                 then {{ pseudonymize_emails("'employee_id=' || quarantined.record_key", 'pseudonym_key.key_text') }}
-            else {{ pseudonymize_emails('quarantined.raw_text', 'pseudonym_key.key_text') }}
+            else {{ pseudonymize_emails(
+                pseudonymize_value('quarantined.raw_text', 'quarantined.tool_identity', 'pseudonym_key.key_text', 'login_'),
+                'pseudonym_key.key_text') }}
         end as raw_text,
         quarantined.landing_date,
         case
-            when quarantined.source = 'roster' and quarantined.line_number is not null
+            when quarantined.keeps_key_only and quarantined.line_number is not null
                 then nullif(regexp_extract(quarantined.detail, '^([a-z_]+)(:| is )', 1), '')
-            else {{ pseudonymize_emails('quarantined.detail', 'pseudonym_key.key_text') }}
+            else {{ pseudonymize_emails(
+                pseudonymize_value('quarantined.detail', 'quarantined.tool_identity', 'pseudonym_key.key_text', 'login_'),
+                'pseudonym_key.key_text') }}
         end as detail,
         quarantined.line_number is null as is_whole_file
     from quarantined

@@ -43,7 +43,11 @@ renamed as (
         -- the price book names models without LiteLLM's provider/ prefix
         regexp_replace(model, '^.*/', '') as model,  -- noqa: RF04
         'standard' as service_tier,
-        case when status = 'success' then 'success' else 'error' end as status,
+        -- exports older than LiteLLM's status column deliver none: those rows
+        -- were logged on success (failures were not spend-logged then)
+        case
+            when coalesce(status, 'success') = 'success' then 'success' else 'error'
+        end as status,
         input_tokens,
         completion_tokens as output_tokens,
         cache_creation_input_tokens as cache_write_tokens,
