@@ -32,11 +32,13 @@ help:
 # doubles their import time. Compiling once per lock, not on every make, since
 # re-checking the whole environment's files each time costs a noticeable pause.
 .venv/.bytecode-compiled: uv.lock pyproject.toml $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv)
-	$(UV) sync --frozen --compile-bytecode
+	$(UV) sync --frozen --compile-bytecode $(SYNC_GROUPS)
 	touch $@
 
+# `make test` also installs the `spark` group (pyspark, dbt-spark, a Java
+# runtime): the Spark tests run the same dbt project on local Spark.
 setup: .venv/.bytecode-compiled
-	$(UV) sync --frozen
+	$(UV) sync --frozen $(SYNC_GROUPS)
 	$(MAKE) --no-print-directory manifest
 
 # The dbt manifest is built here ahead of time; orchestration.dbt.dbt_project()
@@ -53,6 +55,7 @@ ui: setup
 	DAGSTER_HOME="$${DAGSTER_HOME:-$$($(UV) run --frozen python -m orchestration.instance)}" \
 		$(UV) run --frozen dagster dev -h 127.0.0.1 -p 3000
 
+test: SYNC_GROUPS = --group spark
 test: setup
 	$(UV) run --frozen pytest -n 2 --dist loadgroup
 
