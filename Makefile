@@ -68,6 +68,7 @@ format: setup
 	$(UV) run --frozen ruff format .
 	$(UV) run --frozen ruff check --fix .
 
+bench: SYNC_GROUPS = --group spark
 bench: setup
 	$(UV) run --frozen python benchmarks/run.py --scale $(SCALE)
 

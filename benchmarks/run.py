@@ -112,9 +112,14 @@ def measure(command: list[str], env: dict | None = None) -> Measured:
 
 
 def aiw_run(
-    landing: Path, warehouse: Path, start: dt.date, end: dt.date, in_process: bool = False
+    landing: Path,
+    warehouse: Path,
+    start: dt.date,
+    end: dt.date,
+    in_process: bool = False,
+    engine: str = "duckdb",
 ) -> Measured:
-    if in_process:
+    if in_process and engine == "duckdb":
         return aiw_run_in_process(landing, warehouse, start, end)
     command = [
         sys.executable,
@@ -130,6 +135,8 @@ def aiw_run(
         "--end",
         end.isoformat(),
         "--verbose",  # the step seconds, for the "steps" rows
+        "--engine",
+        engine,
     ]
     result = measure(command)
     if result.returncode != 0:
@@ -339,7 +346,7 @@ def main() -> None:
     )
 
     # A reused workdir keeps its landing zone; everything built from it starts afresh.
-    for built in ("backfill", "day1", "fresh"):
+    for built in ("backfill", "day1", "fresh", "spark"):
         shutil.rmtree(scratch / built, ignore_errors=True)
     for probe in ("extract-only.duckdb", "read-json.duckdb", "publish-probe.duckdb"):
         (scratch / probe).unlink(missing_ok=True)
@@ -424,6 +431,32 @@ def main() -> None:
             daily.seconds / bare <= 3,
         )
     )
+
+    # The same day on local Spark (`aiw run --engine spark`, dbt-spark session,
+    # 2 threads): its own backfill first, then the same daily run, timed.
+    from orchestration.spark_env import spark_unavailable_reason
+
+    spark_reason = spark_unavailable_reason()
+    if spark_reason is not None:
+        results.append(row("daily run on local Spark", f"not run: {spark_reason}"))
+    else:
+        spark_wh = scratch / "spark" / "warehouse.duckdb"
+        aiw_run(landing, spark_wh, first, last - dt.timedelta(days=1), engine="spark")
+        spark_daily = aiw_run(landing, spark_wh, last, last, engine="spark")
+        results.append(
+            row(
+                f"daily run day {len(partitions)} on local Spark: wall",
+                f"{spark_daily.seconds:.1f} s",
+            )
+        )
+        results.append(row("  steps (aiw run's own timing)", step_summary(spark_daily.output)))
+        results.append(
+            row(
+                "  peak RSS (process tree, JVM included)",
+                f"{spark_daily.peak_rss_bytes / 2**30:.2f} GiB",
+            )
+        )
+        results.append(row("  ratio Spark / DuckDB", f"{spark_daily.seconds / daily.seconds:.1f}×"))
 
     # Growth and history need four more pipeline runs: the full scale only.
     if params["growth"]:

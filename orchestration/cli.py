@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -71,6 +72,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--start", type=_date, help="first delivery day (default: first dt= found)")
     run.add_argument("--end", type=_date, help="last delivery day (default: last dt= found)")
     run.add_argument("--verbose", action="store_true", help="also print each step's seconds")
+    run.add_argument(
+        "--engine",
+        choices=("duckdb", "spark"),
+        help="what dbt builds with (default: AIW_ENGINE, else duckdb); spark needs "
+        "`uv sync --group spark`",
+    )
 
     report = commands.add_parser("report", help="write the HTML dashboard of a serving file")
     report.add_argument("--warehouse", required=True, help="serving DuckDB file")
@@ -234,6 +241,22 @@ def _run_claimed(landing: str, serving: Path, start, end, verbose: bool = False)
     return EXIT_OK
 
 
+def _engine_refusal() -> str | None:
+    """One line when the chosen engine cannot run here (exit status 2)."""
+    from orchestration.settings import engine
+
+    try:
+        chosen = engine()
+    except ValueError as exc:
+        return str(exc)
+    if chosen != "spark":
+        return None
+    from orchestration.spark_env import spark_unavailable_reason
+
+    reason = spark_unavailable_reason()
+    return f"--engine spark cannot run: {reason}" if reason else None
+
+
 def _report(args) -> int:
     from orchestration.dashboard import ReportError, write_report
 
@@ -265,6 +288,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "generate":
         return _generate(args)
     if args.command == "run":
+        if args.engine:
+            os.environ["AIW_ENGINE"] = args.engine
+        refused = _engine_refusal()
+        if refused:
+            print(f"aiw run: error: {refused}", file=sys.stderr)
+            return EXIT_USAGE
         return _run(args.landing, args.warehouse, args.start, args.end, args.verbose)
     if args.command == "report":
         return _report(args)

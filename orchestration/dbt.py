@@ -19,7 +19,7 @@ from dagster_dbt import (
 
 from orchestration import child_guard, shortcuts
 from orchestration.dbt_manifest import ensure_manifest
-from orchestration.settings import DBT_PROJECT_DIR, dbt_executable
+from orchestration.settings import DBT_PROJECT_DIR, dbt_executable, engine
 
 
 @functools.cache
@@ -48,13 +48,23 @@ def warehouse_dbt_cli(work_path: Path) -> WarehouseDbtCli:
     database's lock as an orphan. The guard sets the profile's AIW_WORK_DB in
     dbt's process only: the Dagster process's environment is left alone, so
     runs for other warehouses in it are not affected."""
+    env = {"AIW_WORK_DB": str(work_path)}
+    if engine() == "spark":
+        # JAVA_HOME and the folders of the `spark` target (orchestration.spark_env)
+        from orchestration.spark_env import spark_environment
+
+        base = spark_environment(Path(work_path), base={})
+        env.update({k: base[k] for k in ("JAVA_HOME", "AIW_SPARK_DIR", "AIW_LAKE_DIR")})
+        env_spark = {"SPARK_LOCAL_DIRS": base["SPARK_LOCAL_DIRS"]}
+    else:
+        env_spark = {}
     python, *guard = child_guard.command(
         dbt_executable(),
-        env={"AIW_WORK_DB": str(work_path)},
+        env=env,
         # A subset run (a few models from the UI) runs the tests of those
         # models only, not relationship tests reaching unselected ones
         # (dbt's default); dagster-dbt's own choice, when it makes one, wins.
-        env_defaults={"DBT_INDIRECT_SELECTION": "cautious"},
+        env_defaults={"DBT_INDIRECT_SELECTION": "cautious", **env_spark},
     )
     return WarehouseDbtCli(
         project_dir=dbt_project(), dbt_executable=python, global_config_flags=guard

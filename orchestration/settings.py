@@ -100,3 +100,15 @@ def dbt_executable() -> str:
     works when called by path, without the virtualenv on PATH; else PATH's."""
     beside = Path(sys.executable).with_name("dbt")
     return str(beside) if beside.exists() else shutil.which("dbt") or "dbt"
+
+
+# The engine dbt builds with: "duckdb" (default) or "spark" (the same models on
+# local Spark over the Parquet lake; README "Beyond one machine").
+ENGINES = ("duckdb", "spark")
+
+
+def engine() -> str:
+    value = os.environ.get("AIW_ENGINE", "duckdb").strip().lower() or "duckdb"
+    if value not in ENGINES:
+        raise ValueError(f"AIW_ENGINE must be one of {', '.join(ENGINES)}, not {value!r}")
+    return value

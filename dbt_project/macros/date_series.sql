@@ -17,6 +17,16 @@
     ) as series
 {%- endmacro %}
 
+{# sequence() of dates, one row per element; a null bound gives a null array, so no rows #}
+{% macro spark__date_series(bounds, start_column, end_column) -%}
+    select explode(sequence(
+        cast({{ bounds }}.{{ start_column }} as date),
+        cast({{ bounds }}.{{ end_column }} as date),
+        interval 1 day
+    )) as date_day
+    from {{ bounds }}
+{%- endmacro %}
+
 {#
     Portable fallback: a numbers table of 0..99,999 days (about 270 years)
     built from digits, so it needs neither recursive CTEs nor table functions.

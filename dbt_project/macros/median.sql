@@ -13,3 +13,8 @@
 {% macro default__median(expression) -%}
     cast(percentile_cont(0.5) within group (order by {{ expression }}) as {{ type_double() }})
 {%- endmacro %}
+
+{# percentile() interpolates between the two middle values, exactly as quantile_cont #}
+{% macro spark__median(expression) -%}
+    cast(percentile({{ expression }}, 0.5) as {{ type_double() }})
+{%- endmacro %}

@@ -13,7 +13,16 @@
 {%- endmacro %}
 
 {% macro email_pattern() -%}
+    {{ return(adapter.dispatch('email_pattern', 'ai_impact_warehouse')()) }}
+{%- endmacro %}
+
+{% macro default__email_pattern() -%}
     '[^\s"'',;:<>()\[\]{}@]+@[^\s"'',;:<>()\[\]{}@]+'
+{%- endmacro %}
+
+{# the same pattern in a Spark literal, where a backslash escapes and \' is a quote #}
+{% macro spark__email_pattern() -%}
+    '[^\\s"\',;:<>()\\[\\]{}@]+@[^\\s"\',;:<>()\\[\\]{}@]+'
 {%- endmacro %}
 
 {# split around the addresses, then zip each gap with the address after it #}

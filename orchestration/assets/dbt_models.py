@@ -8,7 +8,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 from orchestration.dbt import WarehouseDbtTranslator, dbt_project
 from orchestration.partitions import DBT_BUILD_ARGS
 from orchestration.resources import WarehouseResource
-from orchestration.settings import dbt_target_path_for
+from orchestration.settings import dbt_target_path_for, engine
 
 # dbt unit tests are development checks (`make test`); scheduled runs skip them.
 DBT_EXCLUDE = "test_type:unit"
@@ -35,8 +35,36 @@ def warehouse_models() -> dg.AssetsDefinition:
         # Whatever the partition range, the usage model rebuilds the days the
         # extraction queued for it; see orchestration/partitions.py.
         args = list(DBT_BUILD_ARGS)
-        context.log.info(f"dbt {' '.join(args)}")
         target = dbt_target_path_for(warehouse.work)
+        if engine() == "spark":
+            yield from _build_on_spark(context, dbt, warehouse, args, target)
+            return
+        context.log.info(f"dbt {' '.join(args)}")
         yield from dbt.cli(args, context=context, target_path=target).stream()
 
     return warehouse_models
+
+
+def _build_on_spark(context, dbt, warehouse, args, target):
+    """The same models on local Spark: WORK's raw tables go to the Parquet
+    lake, dbt runs with `--target spark` (its Spark settings come from the dbt
+    resource, orchestration.dbt), and its results come back into WORK as
+    tables, where the quality gates and publish read them as usual."""
+    from orchestration import lake
+    from orchestration.spark_env import spark_dir_for
+
+    with warehouse.connect() as con:
+        written = lake.export_raw(con, lake.lake_dir_for(warehouse.work))
+        exported = lake.queued_days(con)
+    context.log.info(f"raw lake: {sum(written.values())} rows in {len(written)} tables")
+    args = [*args, "--target", "spark"]
+    context.log.info(f"dbt {' '.join(args)}")
+    # partial-parse state is per profile target
+    spark_target = target.with_name(target.name + "-spark")
+    yield from dbt.cli(args, context=context, target_path=spark_target).stream()
+    with warehouse.connect() as con:
+        lake.consume_queue(con, exported)
+        mirrored = lake.mirror_results(
+            con, spark_dir_for(warehouse.work), spark_target / "manifest.json"
+        )
+    context.log.info(f"read {len(mirrored)} tables of Spark's results into WORK")

@@ -23,8 +23,9 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='append_new_columns',
+        partition_by=usage_days_partition_by(),
         pre_hook="{{ delete_days_to_rebuild(this, source('gateway', 'usage_days_to_rebuild')) }}",
-        post_hook="delete from {{ source('gateway', 'usage_days_to_rebuild') }}"
+        post_hook="{{ empty_days_to_rebuild(source('gateway', 'usage_days_to_rebuild')) }}"
     )
 }}
 
