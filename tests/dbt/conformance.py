@@ -196,13 +196,15 @@ def differing_tables(
     b_path: str | Path,
     schemas: tuple[str, ...],
     exclude: tuple[str, ...] = (),
+    digits: int = 12,
 ) -> list[str]:
     """Tables of `schemas` that differ between two DuckDB files (or exist in only
     one), one line each; an empty list means both hold the same rows.
 
     `exclude` names tables (schema.table) left out, such as a run log.
     Parallel float sums may differ in the last bits between two builds, so
-    doubles are compared on 12 significant digits, everything else exactly.
+    doubles are compared on `digits` significant digits (12), everything else
+    exactly. Views are compared as the tables they evaluate to.
     """
     import duckdb
 
@@ -216,8 +218,10 @@ def differing_tables(
                 row
                 for row in con.execute(
                     "select schema_name || '.' || table_name from duckdb_tables() "
+                    f"where database_name = ? and schema_name in ({listed}) "
+                    "union all select schema_name || '.' || view_name from duckdb_views() "
                     f"where database_name = ? and schema_name in ({listed})",
-                    [db],
+                    [db, db],
                 ).fetchall()
                 if row[0] not in exclude
             }
@@ -239,7 +243,7 @@ def differing_tables(
                 [schema, table],
             ).fetchall()
             select_list = ", ".join(
-                f"printf('%.12g', \"{column}\")"
+                f"printf('%.{digits}g', \"{column}\")"
                 if data_type in ("DOUBLE", "FLOAT")
                 else f'"{column}"'
                 for column, data_type in columns

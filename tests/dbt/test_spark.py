@@ -155,5 +155,8 @@ def test_generated_organisation_spark_equals_duckdb(spark_root):
     assert queued > 0
     spark_dbt([*SPARK_BUILD], spark_work, spark, spark_dir)
 
-    differing = differing_tables(spark, duck, COMPARED_SCHEMAS)
+    # DuckDB sums money with a compensated sum, Spark adds naively in another
+    # order: the last bits differ, and a difference of two near-equal sums
+    # (cost_reconciliation_daily.difference_usd) shows them at 12 digits
+    differing = differing_tables(spark, duck, COMPARED_SCHEMAS, digits=9)
     assert not differing, "\n".join(differing)
