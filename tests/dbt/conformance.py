@@ -197,14 +197,17 @@ def differing_tables(
     schemas: tuple[str, ...],
     exclude: tuple[str, ...] = (),
     digits: int = 12,
+    decimals: int | None = None,
 ) -> list[str]:
     """Tables of `schemas` that differ between two DuckDB files (or exist in only
     one), one line each; an empty list means both hold the same rows.
 
     `exclude` names tables (schema.table) left out, such as a run log.
     Parallel float sums may differ in the last bits between two builds, so
-    doubles are compared on `digits` significant digits (12), everything else
-    exactly. Views are compared as the tables they evaluate to.
+    doubles are compared on `digits` significant digits (12), after rounding
+    to `decimals` places when given (two engines: a 1-ulp residue of a
+    difference of equal sums has no significant digits in common with 0), everything
+    else exactly. Views are compared as the tables they evaluate to.
     """
     import duckdb
 
@@ -243,7 +246,11 @@ def differing_tables(
                 [schema, table],
             ).fetchall()
             select_list = ", ".join(
-                f"printf('%.{digits}g', \"{column}\")"
+                (
+                    f"printf('%.{digits}g', round(\"{column}\", {decimals}) + 0.0)"
+                    if decimals is not None
+                    else f"printf('%.{digits}g', \"{column}\")"
+                )
                 if data_type in ("DOUBLE", "FLOAT")
                 else f'"{column}"'
                 for column, data_type in columns
