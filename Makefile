@@ -13,12 +13,13 @@ endif
 
 DBT_FLAGS := --project-dir dbt_project --profiles-dir dbt_project
 
-.PHONY: help setup demo ui test lint format bench manifest clean
+.PHONY: help setup demo ui test test-spark lint format bench manifest clean
 
 help:
 	@echo "make demo   install, generate the sample organisation, run the pipeline, print headline figures"
 	@echo "make ui     the Dagster UI (dagster dev) on the demo's data and run history"
 	@echo "make test   install and run the whole test suite"
+	@echo "make test-spark  the dbt project on local Spark (installs the spark group; slow)"
 	@echo "make lint   ruff + sqlfluff"
 	@echo "make bench  benchmarks (SCALE=small for a quick one)"
 
@@ -35,8 +36,8 @@ help:
 	$(UV) sync --frozen --compile-bytecode $(SYNC_GROUPS)
 	touch $@
 
-# `make test` also installs the `spark` group (pyspark, dbt-spark, a Java
-# runtime): the Spark tests run the same dbt project on local Spark.
+# `make test-spark` and `make bench` also install the `spark` group (pyspark,
+# dbt-spark, a Java runtime) to run the same dbt project on local Spark.
 setup: .venv/.bytecode-compiled
 	$(UV) sync --frozen $(SYNC_GROUPS)
 	$(MAKE) --no-print-directory manifest
@@ -55,9 +56,14 @@ ui: setup
 	DAGSTER_HOME="$${DAGSTER_HOME:-$$($(UV) run --frozen python -m orchestration.instance)}" \
 		$(UV) run --frozen dagster dev -h 127.0.0.1 -p 3000
 
-test: SYNC_GROUPS = --group spark
 test: setup
 	$(UV) run --frozen pytest -n 2 --dist loadgroup
+
+# The dbt project on local Spark: the conformance case and a generated
+# organisation against DuckDB (many minutes: every node costs seconds on Spark).
+test-spark: SYNC_GROUPS = --group spark
+test-spark: setup
+	AIW_SPARK_TESTS=1 $(UV) run --frozen pytest -n 0 tests/dbt/test_spark.py tests/unit/test_spark_env.py
 
 lint: setup
 	$(UV) run --frozen ruff check .
