@@ -41,7 +41,9 @@ def _failed_tests(tmp_path, corruptions) -> dict[str, int]:
     con.close()
     names = [*FAULTS, *ALSO_FAILING]
     result = run_dbt(["test", "--select", *names], tmp_path, work)
-    ran = {r.node.name: r for r in result.result.results}
+    # the project's run hooks (no-ops on DuckDB, the Spark target's set-up) are
+    # results too; only the data tests are judged
+    ran = {r.node.name: r for r in result.result.results if r.node.resource_type == "test"}
     assert set(ran) == set(names), sorted(ran)
     return {name: r.failures for name, r in ran.items() if str(r.status) == "fail"}
 
