@@ -7,9 +7,8 @@ import json
 import shutil
 
 import duckdb
-import pytest
 
-from orchestration.extract import COPILOT, IDENTITIES, load_partition, load_reference
+from orchestration.extract import COPILOT, IDENTITIES, load_reference
 from orchestration.extract.store import (
     COPILOT_COLUMNS,
     COPILOT_TABLE,
@@ -17,6 +16,7 @@ from orchestration.extract.store import (
     IDENTITIES_TABLE,
 )
 from orchestration.landing import LandingZone
+from tests.extract_helpers import day_loader, quarantined
 from tests.landing_builder import write_text
 from tests.litellm_copilot_builder import (
     COPILOT_FIXTURE,
@@ -31,28 +31,11 @@ DAY = "2026-04-07"
 HEADER = "employee_id,identity_type,identity_value,effective_from,effective_to"
 
 
-@pytest.fixture
-def con(tmp_path):
-    connection = duckdb.connect(str(tmp_path / "work.duckdb"))
-    connection.execute("SET TimeZone = 'UTC'")
-    yield connection
-    connection.close()
-
-
-def load(con, root, day=DAY):
-    return load_partition(con, LandingZone(str(root)), COPILOT, dt.date.fromisoformat(day))
+load = day_loader(COPILOT, DAY)
 
 
 def write(root, lines, name="users-1-day.ndjson.gz", day=DAY):
     return write_lines(root, "copilot", day, name, lines)
-
-
-def quarantined(con, source):
-    return con.execute(
-        "SELECT source_file, line_number, reason FROM raw.quarantined_records "
-        "WHERE source = ? ORDER BY source_file, line_number",
-        [source],
-    ).fetchall()
 
 
 def test_the_sources_fill_exactly_the_raw_contract_columns():

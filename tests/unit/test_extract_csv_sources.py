@@ -2,9 +2,6 @@
 
 import datetime as dt
 
-import duckdb
-import pytest
-
 from orchestration.extract import (
     CONTRACTS,
     DEPLOYS,
@@ -23,14 +20,6 @@ from tests.landing_builder import (
 )
 
 DAY = "2026-04-07"
-
-
-@pytest.fixture
-def con(tmp_path):
-    connection = duckdb.connect(str(tmp_path / "work.duckdb"))
-    connection.execute("SET TimeZone = 'UTC'")
-    yield connection
-    connection.close()
 
 
 def quarantined(con, source):

@@ -9,18 +9,17 @@ import datetime as dt
 import gzip
 import shutil
 
-import duckdb
 import pytest
 
 from orchestration.extract import (
     DEPLOYS,
     USAGE,
     extract_all,
-    load_partition,
     load_roster,
 )
 from orchestration.landing import LandingZone
 from tests.conftest import CONFORMANCE
+from tests.extract_helpers import day_loader, quarantined
 from tests.landing_builder import (
     DEPLOY_HEADER,
     ROSTER_HEADER,
@@ -35,14 +34,6 @@ DAY = "2026-04-07"
 
 
 @pytest.fixture
-def con(tmp_path):
-    connection = duckdb.connect(str(tmp_path / "work.duckdb"))
-    connection.execute("SET TimeZone = 'UTC'")
-    yield connection
-    connection.close()
-
-
-@pytest.fixture
 def conformance_plus(tmp_path):
     """A copy of the conformance landing zone, to which a test adds one bad thing."""
     root = tmp_path / "landing"
@@ -50,20 +41,8 @@ def conformance_plus(tmp_path):
     return root
 
 
-def quarantined(con, source=None):
-    where = "" if source is None else f"WHERE source = '{source}'"
-    return con.execute(
-        f"SELECT source_file, line_number, reason FROM raw.quarantined_records {where} "
-        "ORDER BY source_file, line_number"
-    ).fetchall()
-
-
-def load_usage(con, root, day=DAY):
-    return load_partition(con, LandingZone(str(root)), USAGE, dt.date.fromisoformat(day))
-
-
-def load_deploys(con, root, day=DAY):
-    return load_partition(con, LandingZone(str(root)), DEPLOYS, dt.date.fromisoformat(day))
+load_usage = day_loader(USAGE, DAY)
+load_deploys = day_loader(DEPLOYS, DAY)
 
 
 def counts(**overrides) -> dict:

@@ -6,11 +6,12 @@ import json
 import shutil
 
 import duckdb
-import pytest
 
 from orchestration.extract import LITELLM, load_partition
 from orchestration.extract.store import LITELLM_COLUMNS, LITELLM_TABLE
 from orchestration.landing import LandingZone
+from tests.extract_helpers import day_loader
+from tests.extract_helpers import quarantined as quarantined_rows
 from tests.litellm_copilot_builder import (
     LITELLM_FIXTURE,
     fixture_rows,
@@ -23,16 +24,7 @@ DAY = "2026-04-07"
 FILE = f"litellm/dt={DAY}/spend.jsonl.gz"
 
 
-@pytest.fixture
-def con(tmp_path):
-    connection = duckdb.connect(str(tmp_path / "work.duckdb"))
-    connection.execute("SET TimeZone = 'UTC'")
-    yield connection
-    connection.close()
-
-
-def load(con, root, day=DAY):
-    return load_partition(con, LandingZone(str(root)), LITELLM, dt.date.fromisoformat(day))
+load = day_loader(LITELLM, DAY)
 
 
 def write(root, lines, name="spend.jsonl.gz", day=DAY):
@@ -40,10 +32,7 @@ def write(root, lines, name="spend.jsonl.gz", day=DAY):
 
 
 def quarantined(con):
-    return con.execute(
-        "SELECT source_file, line_number, reason FROM raw.quarantined_records "
-        "WHERE source = 'litellm' ORDER BY source_file, line_number"
-    ).fetchall()
+    return quarantined_rows(con, "litellm")
 
 
 def queued_days(con):

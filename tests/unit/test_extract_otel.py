@@ -12,14 +12,12 @@ import json
 import shutil
 from pathlib import Path
 
-import duckdb
-import pytest
-
 from data_quality.config import DQConfig
 from data_quality.core import Scope
 from data_quality.landing_accounting import landing_files_balanced
 from orchestration.extract import OTEL, load_partition, record_ignored_files
 from orchestration.landing import LandingZone
+from tests.extract_helpers import day_loader
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sources" / "otel"
 DAY = "2026-04-07"
@@ -27,16 +25,7 @@ FIRST = f"otel/dt={DAY}/claude_code-2026-04-07T10-30-00.000.jsonl"
 RESENT = f"otel/dt={DAY}/claude_code-2026-04-07T12-00-00.000.jsonl"
 
 
-@pytest.fixture
-def con(tmp_path):
-    connection = duckdb.connect(str(tmp_path / "work.duckdb"))
-    connection.execute("SET TimeZone = 'UTC'")
-    yield connection
-    connection.close()
-
-
-def load(con, root, day=DAY):
-    return load_partition(con, LandingZone(str(root)), OTEL, dt.date.fromisoformat(day))
+load = day_loader(OTEL, DAY)
 
 
 def fixture_landing(tmp_path) -> Path:

@@ -3,32 +3,14 @@
 import datetime as dt
 import gzip
 
-import duckdb
-import pytest
-
-from orchestration.extract import USAGE, load_partition
-from orchestration.landing import LandingZone
+from orchestration.extract import USAGE
+from tests.extract_helpers import day_loader, quarantined
 from tests.landing_builder import usage_record, write_usage
 
 DAY = "2026-04-07"
 
 
-@pytest.fixture
-def con(tmp_path):
-    connection = duckdb.connect(str(tmp_path / "work.duckdb"))
-    connection.execute("SET TimeZone = 'UTC'")
-    yield connection
-    connection.close()
-
-
-def load(con, root, day=DAY):
-    return load_partition(con, LandingZone(str(root)), USAGE, dt.date.fromisoformat(day))
-
-
-def quarantined(con):
-    return con.execute(
-        "SELECT source_file, line_number, reason FROM raw.quarantined_records ORDER BY source_file, line_number"
-    ).fetchall()
+load = day_loader(USAGE, DAY)
 
 
 def loaded_ids(con):
