@@ -6,11 +6,47 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+import duckdb
+import pytest
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 CONFORMANCE_DIR = REPO_ROOT / "tests" / "fixtures" / "conformance"
+
+
+def pseudonym_key(key: str):
+    """A module-wide autouse fixture `one_pseudonym_key` that sets AIW_PSEUDONYM_KEY.
+
+    Each WORK database generates its own pseudonym key; the databases a module
+    compares must share one to pseudonymise alike.
+    """
+
+    @pytest.fixture(scope="module", autouse=True, name="one_pseudonym_key")
+    def one_pseudonym_key():
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("AIW_PSEUDONYM_KEY", key)
+            yield
+
+    return one_pseudonym_key
+
+
+def extract_landing(landing: Path, work_db: Path) -> None:
+    """Extract every source of the landing zone at `landing` into `work_db`."""
+    from orchestration.extract import extract_all
+
+    con = duckdb.connect(str(work_db))
+    try:
+        extract_all(con, str(landing))
+    finally:
+        con.close()
+
+
+def run_dbt_ok(args: Sequence[str], work_dir: Path, work_db: Path) -> dbtRunnerResult:
+    """`run_dbt` that fails the test, with dbt's failures, unless dbt succeeded."""
+    result = run_dbt(args, work_dir, work_db)
+    assert result.success, "\n".join(failures(result))
+    return result
 
 
 def release_duckdb() -> None:

@@ -9,7 +9,14 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from tests.dbt._dbt import CONFORMANCE_DIR, failures, run_dbt
+from tests.dbt._dbt import (
+    CONFORMANCE_DIR,
+    extract_landing,
+    failures,
+    pseudonym_key,
+    run_dbt,
+    run_dbt_ok,
+)
 from tests.dbt.conformance import compare_all, differing_tables
 
 extract = pytest.importorskip("orchestration.extract")
@@ -18,24 +25,16 @@ extract = pytest.importorskip("orchestration.extract")
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dbt_conformance")]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_pseudonym_key():
-    # two WORK databases generate two keys; the incremental and the full build
-    # must pseudonymise the quarantine alike to be compared
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("AIW_PSEUDONYM_KEY", "conformance-test-key")
-        yield
+# the incremental and the full build must pseudonymise the quarantine alike
+one_pseudonym_key = pseudonym_key("conformance-test-key")
 
 
 @pytest.fixture(scope="module")
 def full_build(tmp_path_factory, one_pseudonym_key):
     work = tmp_path_factory.mktemp("conformance_full")
     db = work / "work.duckdb"
-    con = duckdb.connect(str(db))
-    extract.extract_all(con, str(CONFORMANCE_DIR / "landing"))
-    con.close()
-    result = run_dbt(["build"], work, db)
-    assert result.success, "\n".join(failures(result))
+    extract_landing(CONFORMANCE_DIR / "landing", db)
+    run_dbt_ok(["build"], work, db)
     return db
 
 

@@ -20,10 +20,13 @@ import datetime as dt
 import duckdb
 import pytest
 
-from tests.dbt._dbt import CONFORMANCE_DIR, failures, run_dbt
+from tests.dbt._dbt import (
+    CONFORMANCE_DIR,
+    extract_landing,
+    pseudonym_key,
+    run_dbt_ok,
+)
 from tests.dbt.conformance import compare_table
-
-extract = pytest.importorskip("orchestration.extract")
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dbt_real_sources")]
 
@@ -94,19 +97,15 @@ USAGE_WITHOUT_CLIENT = """
 """
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_pseudonym_key():
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("AIW_PSEUDONYM_KEY", "real-sources-test-key")
-        yield
+one_pseudonym_key = pseudonym_key("real-sources-test-key")
 
 
 @pytest.fixture(scope="module")
 def mixed_build(tmp_path_factory, one_pseudonym_key):
     work = tmp_path_factory.mktemp("real_sources")
     db = work / "work.duckdb"
+    extract_landing(CONFORMANCE_DIR / "landing", db)
     con = duckdb.connect(str(db))
-    extract.extract_all(con, str(CONFORMANCE_DIR / "landing"))
     for statement in (MOVABLE, TO_CLAUDE_CODE, TO_LITELLM, MOVED):
         con.execute(statement)
     moved = con.execute(
@@ -116,8 +115,7 @@ def mixed_build(tmp_path_factory, one_pseudonym_key):
     ).fetchone()
     con.close()
     assert all(moved), f"every source must carry requests: {moved}"
-    result = run_dbt(["build"], work, db)
-    assert result.success, "\n".join(failures(result))
+    run_dbt_ok(["build"], work, db)
     return work, db
 
 
@@ -212,8 +210,7 @@ def test_incremental_run_adds_unmapped_account_and_copilot_days(mixed_build):
     con.execute("INSERT INTO raw.usage_days_to_rebuild VALUES (?)", [day])
     con.close()
 
-    result = run_dbt(["run"], work, db)
-    assert result.success, "\n".join(failures(result))
+    run_dbt_ok(["run"], work, db)
 
     con = duckdb.connect(str(db), read_only=True)
     try:

@@ -12,6 +12,7 @@ import pytest
 
 from orchestration.cli import main
 from sample_data import generate_landing
+from tests.dbt._dbt import pseudonym_key
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("generated_pipeline")]
 
@@ -30,13 +31,8 @@ START = dt.date(2026, 3, 2)
 DAYS = 9
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_pseudonym_key():
-    # Each WORK database generates its own pseudonym key; the warehouses this
-    # module compares (full run vs day by day) must share one.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("AIW_PSEUDONYM_KEY", "generated-pipeline-test-key")
-        yield
+# the full run and the day-by-day one are compared
+one_pseudonym_key = pseudonym_key("generated-pipeline-test-key")
 
 
 @pytest.fixture(scope="module")

@@ -38,9 +38,7 @@ import pytest
 
 from sample_data.litellm_logs import gateway_record_to_litellm_row
 from sample_data.otel_logs import export_logs_request, gateway_record_to_otel_log_record
-from tests.dbt._dbt import CONFORMANCE_DIR, failures, run_dbt
-
-extract = pytest.importorskip("orchestration.extract")
+from tests.dbt._dbt import CONFORMANCE_DIR, extract_landing, pseudonym_key, run_dbt_ok
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("source_equivalence")]
 
@@ -88,13 +86,8 @@ def _zone(root: Path) -> Path:
 
 def _run(zone: Path, work: Path) -> Path:
     db = work / "work.duckdb"
-    con = duckdb.connect(str(db))
-    try:
-        extract.extract_all(con, str(zone))
-    finally:
-        con.close()
-    result = run_dbt(["run", "--select", SELECT], work, db)
-    assert result.success, "\n".join(failures(result))
+    extract_landing(zone, db)
+    run_dbt_ok(["run", "--select", SELECT], work, db)
     return db
 
 
@@ -133,11 +126,7 @@ def _aggregate(name: str, kind: str) -> str:
     return f"min({name})"  # prices_effective_from, price_book_version: per day and model
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_pseudonym_key():
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("AIW_PSEUDONYM_KEY", "source-equivalence-key")
-        yield
+one_pseudonym_key = pseudonym_key("source-equivalence-key")
 
 
 @pytest.fixture(scope="module")
