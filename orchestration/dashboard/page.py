@@ -175,7 +175,7 @@ def _section_html(section: Section, chart_ids: list[str]) -> str:
 
 
 def render(pub: Published, audience: str) -> tuple[str, list[Section], int]:
-    sections = [build(pub, audience) for build in SECTIONS]
+    sections = [spec.build(pub, audience) for spec in SECTIONS]
     figures = headline_rows(pub.con)
     period = pub.one(
         "SELECT min(cost_date) AS first, max(cost_date) AS last FROM marts.fct_ai_cost_daily"

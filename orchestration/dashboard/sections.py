@@ -3,12 +3,18 @@ whose titles state what the data shows.
 
 Figures come from the marts as published; what is computed here is only how
 they are shown (which week, which bucket, a share of two published counts).
+
+`SECTIONS`, at the end, declares the page's sections in order: each a
+`SectionSpec` of a heading, an introduction and the parts that draw it, with
+the tables each part needs. A table the serving file lacks, or a query that
+finds nothing, becomes a note in place of the part's charts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import altair as alt
 
@@ -91,6 +97,32 @@ def _title(finding: str, *subtitle: str) -> alt.Title:
     return alt.Title(text=finding, subtitle=[s for s in subtitle if s], anchor="start")
 
 
+def _day_x() -> alt.X:
+    """Days on a time axis in UTC, the zone every published date is in."""
+    return alt.X(
+        "cost_date:T", title="Day", axis=alt.Axis(format="%d %b"), scale=alt.Scale(type="utc")
+    )
+
+
+def _deployments_per_developer_week(
+    rows: list[dict], *, x: alt.X, tooltip: list, title: alt.Title, width: int = WIDTH
+) -> alt.Chart:
+    """Bars of normalized deployments per developer-week, one per bucket of AI use on `x`."""
+    return _chart(
+        rows,
+        "bar",
+        mark_options=dict(color="#4c78a8"),
+        x=x,
+        y=alt.Y(
+            "deployments_per_developer_week:Q",
+            title="Normalized deployments per developer-week",
+        ),
+        tooltip=tooltip,
+        width=width,
+        title=title,
+    )
+
+
 def _week_x(field_name: str = "week_start") -> alt.X:
     """Weeks as ordered categories: one band per week, labelled by its Monday."""
     return alt.X(
@@ -98,6 +130,64 @@ def _week_x(field_name: str = "week_start") -> alt.X:
         title=WEEK_AXIS,
         axis=alt.Axis(labelExpr="utcFormat(toDate(datum.value), '%d %b')", labelAngle=0),
     )
+
+
+Found = TypeVar("Found", list, dict)
+
+
+class NothingToShow(Exception):
+    """A part found nothing to draw; its message becomes the section's note."""
+
+
+def _shown(found: Found, otherwise: str) -> Found:
+    """What a query `found`, or, when it is empty, the note `otherwise` in
+    place of the rest of the part."""
+    if not found:
+        raise NothingToShow(otherwise)
+    return found
+
+
+# A table a part needs: its name, or a function of the audience giving it.
+Needed = str | Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a section: `draw(section, pub, audience)` adds its charts,
+    notes or table when every table it `needs` is published; otherwise the
+    section says which are missing (and `why` they matter), so a serving file
+    from an older version still gets the rest of the page."""
+
+    draw: Callable[[Section, Published, str], None]
+    needs: tuple[Needed, ...] = ()
+    why: str = ""
+    audience: str | None = None  # drawn for this audience only; None: for both
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    """A section of the page: its anchor, heading (or a function of the
+    published figures giving it), introduction and parts, drawn in order."""
+
+    key: str
+    heading: str | Callable[[Published], str]
+    intro: str
+    parts: tuple[Part, ...]
+
+    def build(self, pub: Published, audience: str) -> Section:
+        heading = self.heading(pub) if callable(self.heading) else self.heading
+        section = Section(self.key, heading, self.intro)
+        for part in self.parts:
+            if part.audience not in (None, audience):
+                continue
+            tables = [t(audience) if callable(t) else t for t in part.needs]
+            if _missing(section, pub, *tables, why=part.why):
+                continue
+            try:
+                part.draw(section, pub, audience)
+            except NothingToShow as nothing:
+                section.notes.append(str(nothing))
+        return section
 
 
 def _missing(section: Section, pub: Published, *tables: str, why: str = "") -> bool:
@@ -120,13 +210,21 @@ def _team_table(audience: str) -> str:
     )
 
 
+# The team-week table of the audience: the wide one hides small teams.
+TEAM_WEEKS: Needed = _team_table
+
+
+def _suppressed(pub: Published, table: str) -> int:
+    """How many rows of `table` the minimum group size hides (is_suppressed)."""
+    return pub.one(f"SELECT count(*) FILTER (WHERE is_suppressed) AS n FROM {table}")["n"]
+
+
 def _visible_team_weeks(pub: Published, audience: str) -> tuple[str, int]:
     """The team-week table for the audience, and how many rows it hides."""
     table = _team_table(audience)
     if audience != "wide":
         return table, 0
-    hidden = pub.one(f"SELECT count(*) FILTER (WHERE is_suppressed) AS n FROM {table}")["n"]
-    return table, hidden
+    return table, _suppressed(pub, table)
 
 
 def _hidden_note(hidden: int) -> str:
@@ -156,39 +254,38 @@ def _week_words(week: dict) -> str:
 # --------------------------------------------------------------------------- adoption
 
 
-def adoption(pub: Published, audience: str) -> Section:
+def _adoption_target(pub: Published) -> float | None:
     # the target is a dbt var, published with the headline figures
-    target = (
-        pub.one(f"SELECT adoption_target FROM {HEADLINE_TABLE}").get("adoption_target")
-        if pub.has(HEADLINE_TABLE)
-        else None
-    )
-    section = Section(
-        "adoption",
-        "AI adoption against the target"
-        if target is None
-        else f"AI adoption against the {words.pct(target)} target",
-        "Share of each team's developers (taken on the week's Sunday) with at least one "
-        "successful AI request that week.",
-    )
+    if not pub.has(HEADLINE_TABLE):
+        return None
+    return pub.one(f"SELECT adoption_target FROM {HEADLINE_TABLE}").get("adoption_target")
+
+
+def _adoption_heading(pub: Published) -> str:
+    target = _adoption_target(pub)
+    if target is None:
+        return "AI adoption against the target"
+    return f"AI adoption against the {words.pct(target)} target"
+
+
+def _adoption(section: Section, pub: Published, audience: str) -> None:
+    target = _adoption_target(pub)
     table, hidden = _visible_team_weeks(pub, audience)
-    if _missing(section, pub, table, HEADLINE_TABLE):
-        return section
     shown = "adoption_rate IS NOT NULL"
-    rows = pub.rows(
-        f"""
-        SELECT week_start, team_name, org_name, developers, ai_active_developers, adoption_rate
-        FROM {table} WHERE {shown} ORDER BY org_name, team_name, week_start
-        """
+    rows = _shown(
+        pub.rows(
+            f"""
+            SELECT week_start, team_name, org_name, developers, ai_active_developers,
+                   adoption_rate
+            FROM {table} WHERE {shown} ORDER BY org_name, team_name, week_start
+            """
+        ),
+        "No team-week with developers to show.",
     )
-    if not rows:
-        section.notes.append("No team-week with developers to show.")
-        return section
+    if target is None:
+        raise NothingToShow("No headline week yet, so no adoption target to compare with.")
     week = _reference_week(pub, table, shown)
     latest = [r for r in rows if r["week_start"] == week["week_start"]]
-    if target is None:
-        section.notes.append("No headline week yet, so no adoption target to compare with.")
-        return section
     met = sum(r["adoption_rate"] >= target for r in latest)
     finding = (
         f"In {_week_words(week)}, {met} of {words.count(len(latest), 'team')} "
@@ -219,34 +316,25 @@ def adoption(pub: Published, audience: str) -> Section:
             ),
         )
     )
-    return section
 
 
 # ------------------------------------------------------------------------ deployments
 
 
-def deployments(pub: Published, audience: str) -> Section:
-    section = Section(
-        "deployments",
-        "Normalized deployments per developer, and how many were AI-assisted",
-        NORMALIZED_DEPLOYMENT
-        + " AI-assisted: the delivering deployment was flagged as made with AI help.",
-    )
+def _deployments(section: Section, pub: Published, audience: str) -> None:
     table, hidden = _visible_team_weeks(pub, audience)
-    if _missing(section, pub, table):
-        return section
-    weekly = pub.rows(
-        f"""
-        SELECT week_start, bool_or(is_provisional) AS is_provisional,
-               sum(ai_assisted_normalized_deployments) AS ai_assisted,
-               sum(normalized_deployments) AS normalized
-        FROM {table} WHERE normalized_deployments IS NOT NULL
-        GROUP BY week_start ORDER BY week_start
-        """
+    weekly = _shown(
+        pub.rows(
+            f"""
+            SELECT week_start, bool_or(is_provisional) AS is_provisional,
+                   sum(ai_assisted_normalized_deployments) AS ai_assisted,
+                   sum(normalized_deployments) AS normalized
+            FROM {table} WHERE normalized_deployments IS NOT NULL
+            GROUP BY week_start ORDER BY week_start
+            """
+        ),
+        "No team-week with normalized deployments to show.",
     )
-    if not weekly:
-        section.notes.append("No team-week with normalized deployments to show.")
-        return section
     stacked = []
     for row in weekly:
         for kind, value in (
@@ -295,8 +383,6 @@ def deployments(pub: Published, audience: str) -> Section:
                 alt.Tooltip("deployments:Q", title="normalized deployments"),
                 alt.Tooltip("week_status:N", title="week"),
             ],
-            width=WIDTH,
-            height=220,
             title=_title(
                 f"{words.pct(share_week)} of normalized deployments in {_week_words(week)} "
                 f"were AI-assisted ({words.pct(share_all)} over all weeks shown)",
@@ -354,34 +440,23 @@ def deployments(pub: Published, audience: str) -> Section:
             ),
         )
     )
-    return section
 
 
 # ---------------------------------------------------------------------------- pricing
 
 
-def pricing(pub: Published, audience: str) -> Section:
-    section = Section(
-        "pricing",
-        "Flat-rate vs per-token cost by month (the pricing shift)",
-        "Both regimes are computed for every covered day: flat-rate is the seat price of every "
-        "active employee, per-token is the list price of the tokens used. Billed is the one the "
-        "contract in force named.",
+PRICING_TABLE = "marts.pricing_shift_monthly"
+
+
+def _pricing(section: Section, pub: Published, audience: str) -> None:
+    covered_days = "covered_days" if "covered_days" in pub.columns(PRICING_TABLE) else "NULL"
+    months = _shown(
+        pub.rows(
+            "SELECT month, flat_rate_cost_usd, per_token_cost_usd, billed_cost_usd, pricing_model, "
+            f"{covered_days} AS covered_days FROM {PRICING_TABLE} ORDER BY month"
+        ),
+        "No covered month yet.",
     )
-    if _missing(section, pub, "marts.pricing_shift_monthly"):
-        return section
-    months = pub.rows(
-        "SELECT month, flat_rate_cost_usd, per_token_cost_usd, billed_cost_usd, pricing_model "
-        + (
-            ", covered_days "
-            if "covered_days" in pub.columns("marts.pricing_shift_monthly")
-            else ", NULL AS covered_days "
-        )
-        + "FROM marts.pricing_shift_monthly ORDER BY month"
-    )
-    if not months:
-        section.notes.append("No covered month yet.")
-        return section
     bars = [
         {
             "month": m["month"],
@@ -441,7 +516,6 @@ def pricing(pub: Published, audience: str) -> Section:
                 alt.Tooltip("cost_usd:Q", title="cost (USD)", format="$,.2f"),
                 alt.Tooltip("pricing_model:N", title="contract"),
             ],
-            width=WIDTH,
             height=240,
             title=_title(
                 finding,
@@ -450,35 +524,18 @@ def pricing(pub: Published, audience: str) -> Section:
             ),
         )
     )
-    return section
 
 
 # ------------------------------------------------------------------------------- cost
 
 
-def cost(pub: Published, audience: str) -> Section:
-    section = Section(
-        "cost",
-        "Cost per normalized deployment",
-        "Billed cost of a team's people in a week divided by the team's normalized deployments; "
-        "and, across all developer-weeks, how deployments and cost move with AI usage.",
-    )
+def _cost_by_team(section: Section, pub: Published, audience: str) -> None:
     table, hidden = _visible_team_weeks(pub, audience)
-    if not _missing(section, pub, table):
-        _cost_by_team(section, pub, table, hidden)
-    if not _missing(
-        section, pub, "marts.cost_per_deployment_by_usage_decile", why="diminishing-returns view"
-    ):
-        _cost_by_decile(section, pub, audience)
-    return section
-
-
-def _cost_by_team(section: Section, pub: Published, table: str, hidden: int) -> None:
     where = "cost_per_normalized_deployment IS NOT NULL"
-    week = _reference_week(pub, table, where)
-    if not week:
-        section.notes.append("No team-week has both cost and a normalized deployment.")
-        return
+    week = _shown(
+        _reference_week(pub, table, where),
+        "No team-week has both cost and a normalized deployment.",
+    )
     rows = pub.rows(
         f"""
         SELECT team_name, org_name, cost_per_normalized_deployment, billed_cost_usd,
@@ -531,6 +588,7 @@ def _cost_by_team(section: Section, pub: Published, table: str, hidden: int) -> 
     )
 
 
+DECILE_TABLE = "marts.cost_per_deployment_by_usage_decile"
 DECILE_LABEL = (
     "CASE WHEN usage_decile = 0 THEN 'no use' WHEN usage_decile = 1 THEN '1 (least)' "
     "WHEN usage_decile = 10 THEN '10 (most)' ELSE usage_decile::VARCHAR END"
@@ -545,24 +603,22 @@ def _cost_by_decile(section: Section, pub: Published, audience: str) -> None:
                normalized_deployments / developer_weeks AS deployments_per_developer_week,
                per_token_cost_per_normalized_deployment, billed_cost_per_normalized_deployment,
                {"min_weekly_tokens, max_weekly_tokens" if audience == "restricted" else "NULL AS min_weekly_tokens, NULL AS max_weekly_tokens"}
-        FROM marts.cost_per_deployment_by_usage_decile
+        FROM {DECILE_TABLE}
         WHERE NOT is_suppressed AND developer_weeks > 0
         ORDER BY usage_decile
         """
     )
-    hidden = pub.one(
-        "SELECT count(*) AS n FROM marts.cost_per_deployment_by_usage_decile WHERE is_suppressed"
-    )["n"]
+    hidden = _suppressed(pub, DECILE_TABLE)
     hidden_note = (
         f"{words.count(hidden, 'bucket')} with fewer developers than the minimum group size "
         "not shown."
         if hidden
         else ""
     )
-    used = [r for r in rows if r["usage_decile"] > 0]
-    if not used:
-        section.notes.append("No usage decile with enough developers to show.")
-        return
+    used = _shown(
+        [r for r in rows if r["usage_decile"] > 0],
+        "No usage decile with enough developers to show.",
+    )
     order = [r["bucket"] for r in rows]
     lightest, heaviest = used[0], used[-1]
     none = next((r for r in rows if r["usage_decile"] == 0), None)
@@ -600,18 +656,10 @@ def _cost_by_decile(section: Section, pub: Published, audience: str) -> None:
         ),
     ]
     section.charts.append(
-        _chart(
+        _deployments_per_developer_week(
             rows,
-            "bar",
-            mark_options=dict(color="#4c78a8"),
             x=x,
-            y=alt.Y(
-                "deployments_per_developer_week:Q",
-                title="Normalized deployments per developer-week",
-            ),
             tooltip=tooltip,
-            width=WIDTH,
-            height=220,
             title=_title(
                 f"The heaviest AI users ship {words.number(heaviest['deployments_per_developer_week'], 2)} "
                 f"normalized deployments per developer-week, "
@@ -649,8 +697,6 @@ def _cost_by_decile(section: Section, pub: Published, audience: str) -> None:
                 axis=alt.Axis(format=MONEY_AXIS),
             ),
             tooltip=tooltip,
-            width=WIDTH,
-            height=220,
             title=_title(
                 f"At per-token prices a normalized deployment costs "
                 f"{words.money(heaviest['per_token_cost_per_normalized_deployment'])} in the top decile, "
@@ -668,33 +714,26 @@ def _cost_by_decile(section: Section, pub: Published, audience: str) -> None:
 COHORTS = ["none", "light", "moderate", "heavy"]
 
 
-def cohorts(pub: Published, audience: str) -> Section:
-    section = Section(
-        "cohorts",
-        "Is AI worth it? Cohorts by AI use",
-        "Each week, every developer falls in one cohort by their tokens that week: none, or the "
-        "light, moderate and heavy thirds of their org's users. No one is named.",
+COHORT_TABLE = "marts.ai_cohort_weekly"
+
+
+def _cohorts(section: Section, pub: Published, audience: str) -> None:
+    rows = _shown(
+        pub.rows(
+            f"""
+            SELECT cohort, count(*) AS org_weeks, sum(developers) AS developer_weeks,
+                   sum(normalized_deployments) AS normalized_deployments,
+                   sum(normalized_deployments) / nullif(sum(developers), 0)
+                       AS deployments_per_developer_week,
+                   sum(billed_cost_usd) / nullif(sum(normalized_deployments), 0)
+                       AS cost_per_normalized_deployment
+            FROM {COHORT_TABLE} WHERE NOT is_suppressed
+            GROUP BY cohort
+            """
+        ),
+        "Every org-week cohort has fewer developers than the minimum group size.",
     )
-    if _missing(section, pub, "marts.ai_cohort_weekly"):
-        return section
-    rows = pub.rows(
-        """
-        SELECT cohort, count(*) AS org_weeks, sum(developers) AS developer_weeks,
-               sum(normalized_deployments) AS normalized_deployments,
-               sum(normalized_deployments) / nullif(sum(developers), 0)
-                   AS deployments_per_developer_week,
-               sum(billed_cost_usd) / nullif(sum(normalized_deployments), 0)
-                   AS cost_per_normalized_deployment
-        FROM marts.ai_cohort_weekly WHERE NOT is_suppressed
-        GROUP BY cohort
-        """
-    )
-    hidden = pub.one("SELECT count(*) AS n FROM marts.ai_cohort_weekly WHERE is_suppressed")["n"]
-    if not rows:
-        section.notes.append(
-            "Every org-week cohort has fewer developers than the minimum group size."
-        )
-        return section
+    hidden = _suppressed(pub, COHORT_TABLE)
     by = {r["cohort"]: r for r in rows}
     heavy, none = by.get("heavy"), by.get("none")
     finding = "Normalized deployments per developer-week by cohort"
@@ -725,18 +764,11 @@ def cohorts(pub: Published, audience: str) -> Section:
         ),
     ]
     section.charts.append(
-        _chart(
+        _deployments_per_developer_week(
             rows,
-            "bar",
-            mark_options=dict(color="#4c78a8"),
             x=x,
-            y=alt.Y(
-                "deployments_per_developer_week:Q",
-                title="Normalized deployments per developer-week",
-            ),
             tooltip=tooltip,
             width=WIDTH // 2,
-            height=220,
             title=_title(finding, "All weeks and orgs shown.", hidden_note),
         )
     )
@@ -757,7 +789,6 @@ def cohorts(pub: Published, audience: str) -> Section:
                 ),
                 tooltip=tooltip,
                 width=WIDTH // 2,
-                height=220,
                 title=_title(
                     f"A normalized deployment costs {words.money(dear['cost_per_normalized_deployment'])} "
                     f"in the {dear['cohort']} cohort, {words.money(cheap['cost_per_normalized_deployment'])} "
@@ -765,7 +796,6 @@ def cohorts(pub: Published, audience: str) -> Section:
                 ),
             )
         )
-    return section
 
 
 # ---------------------------------------------------------------------------- signals
@@ -790,38 +820,32 @@ def _named(people: list[dict], per_line: int = 4, most: int = 12) -> list[str]:
     return lines
 
 
-def signals(pub: Published, audience: str) -> Section:
-    section = Section(
-        "signals",
-        "Is anyone gaming the metric? Tokens vs normalized deployments (28 days)",
-        "Each developer's tokens and normalized deployments over the 28 days ending on the latest "
-        "day, against their org's peer medians (lines). Tokenmaxxing suspects use far more "
-        "tokens than their peers without shipping more.",
+def _signals_in_brief(section: Section, pub: Published, audience: str) -> None:
+    """The wide report counts the suspects and says where they are named."""
+    if not pub.has(SUSPECTS_TABLE):
+        section.notes.append("Individual signals are only in the restricted report.")
+        return
+    flagged = pub.one(
+        f"""
+        SELECT max(signal_date) AS day, count(*) FILTER (WHERE is_tokenmaxxing_suspect) AS n
+        FROM {SUSPECTS_TABLE}
+        WHERE signal_date = (SELECT max(signal_date) FROM {SUSPECTS_TABLE})
+        """
     )
-    if audience == "wide":
-        if pub.has(SUSPECTS_TABLE):
-            flagged = pub.one(
-                f"""
-                SELECT max(signal_date) AS day, count(*) FILTER (WHERE is_tokenmaxxing_suspect) AS n
-                FROM {SUSPECTS_TABLE}
-                WHERE signal_date = (SELECT max(signal_date) FROM {SUSPECTS_TABLE})
-                """
-            )
-            section.notes.append(
-                f"{words.count(flagged['n'] or 0, 'developer')} flagged as tokenmaxxing "
-                f"suspect on {words.day(flagged['day'])}. Who they are is individual-level data: "
-                f"it is in {SUSPECTS_TABLE} and in the restricted report "
-                "(aiw report --audience restricted), not in this wide-audience one."
-            )
-        else:
-            section.notes.append("Individual signals are only in the restricted report.")
-        return section
-    if _missing(section, pub, SUSPECTS_TABLE):
-        return section
-    columns = pub.columns(SUSPECTS_TABLE)
+    section.notes.append(
+        f"{words.count(flagged['n'] or 0, 'developer')} flagged as tokenmaxxing "
+        f"suspect on {words.day(flagged['day'])}. Who they are is individual-level data: "
+        f"it is in {SUSPECTS_TABLE} and in the restricted report "
+        "(aiw report --audience restricted), not in this wide-audience one."
+    )
+
+
+def _developer_signals(pub: Published) -> list[dict]:
+    """Every developer's signals on the latest day, named where the serving
+    file has the employees; older serving files lack the change-splitting columns."""
     names = pub.has("restricted.dim_employees")
-    splitting = "is_change_splitting_suspect" in columns
-    rows = pub.rows(
+    splitting = "is_change_splitting_suspect" in pub.columns(SUSPECTS_TABLE)
+    return pub.rows(
         f"""
         SELECT s.signal_date, s.employee_id, s.org_name,
                {"e.full_name, e.team_name" if names else "NULL AS full_name, NULL AS team_name"},
@@ -838,177 +862,200 @@ def signals(pub: Published, audience: str) -> Section:
         ORDER BY s.org_name, s.employee_id
         """
     )
-    if not rows:
-        section.notes.append("No developer signal published yet.")
-        return section
-    day = rows[0]["signal_date"]
-    suspects = [r for r in rows if r["tokenmaxxing"] == "suspect"]
-    finding = _suspects_finding(day, suspects, "tokenmaxxing")
-    tooltip = [
-        alt.Tooltip("employee_id:N", title="employee"),
-        alt.Tooltip("full_name:N", title="name"),
-        alt.Tooltip("team_name:N", title="team"),
-        alt.Tooltip("tokens_28d:Q", title="tokens (28 d)", format=","),
-        alt.Tooltip("peer_median_tokens_28d:Q", title="org median tokens", format=",.0f"),
-        alt.Tooltip("normalized_deployments_28d:Q", title="normalized deployments (28 d)"),
-        alt.Tooltip("peer_median_normalized_deployments_28d:Q", title="org median deployments"),
-        alt.Tooltip("tokenmaxxing:N"),
-    ]
-    idle = sum(1 for r in rows if not r["tokens_28d"])
-    users = [r for r in rows if r["tokens_28d"]]
-    base = alt.Chart()
-    points = base.mark_point(filled=True, size=60, opacity=0.85).encode(
-        x=alt.X(
-            "tokens_28d:Q",
-            title="Tokens over 28 days (log scale)",
-            scale=alt.Scale(type="log"),
-            axis=alt.Axis(format="~s"),
-        ),
-        y=alt.Y("normalized_deployments_28d:Q", title="Normalized deployments over 28 days"),
-        color=alt.Color(
-            "tokenmaxxing:N",
-            scale=SUSPECT_COLOURS,
-            title="Tokenmaxxing",
-            legend=alt.Legend(orient="top"),
-        ),
-        tooltip=tooltip,
-    )
-    median_tokens = base.mark_rule(strokeDash=[4, 3], color="#555").encode(
-        x="mean(peer_median_tokens_28d):Q"
-    )
-    median_deployments = base.mark_rule(strokeDash=[4, 3], color="#555").encode(
-        y="mean(peer_median_normalized_deployments_28d):Q"
-    )
-    section.charts.append(
-        alt.layer(points, median_tokens, median_deployments, data=_data(users))
-        .properties(width=PANEL, height=260)
+
+
+# Who a point is, in every signals chart's tooltip.
+WHO = [
+    alt.Tooltip("employee_id:N", title="employee"),
+    alt.Tooltip("full_name:N", title="name"),
+    alt.Tooltip("team_name:N", title="team"),
+]
+
+
+def _median_rule(**encoding) -> alt.Chart:
+    """A dashed line at the org's peer median (the mean of one repeated value)."""
+    return alt.Chart().mark_rule(strokeDash=[4, 3], color="#555").encode(**encoding)
+
+
+def _per_org(*layers: alt.Chart, rows: list[dict], height: int, title: alt.Title) -> alt.FacetChart:
+    """The layers drawn once per org, three panels to a row."""
+    return (
+        alt.layer(*layers, data=_data(rows))
+        .properties(width=PANEL, height=height)
         .facet(facet=alt.Facet("org_name:N", title=None), columns=3)
-        .properties(
-            title=_title(
-                finding,
-                *_named(suspects),
-                "Dashed lines: the org's peer medians. Suspects by the rule of "
-                f"{SUSPECTS_TABLE} (is_tokenmaxxing_suspect).",
-                (
-                    f"{words.count(idle, 'developer')} with no tokens in the 28 days not shown."
-                    if idle
-                    else ""
-                ),
-            )
-        )
+        .properties(title=title)
     )
-    if splitting:
-        # Log scale: a deployment of 0 changed lines cannot be placed (and is rare).
-        shippers = [r for r in rows if (r["lines_per_deployment_28d"] or 0) > 0]
-        splitters = [r for r in shippers if r["change_splitting"]]
-        if shippers:
-            for r in shippers:
-                r["change_splitting_label"] = "suspect" if r["change_splitting"] else "not flagged"
-            spoints = base.mark_point(filled=True, size=60, opacity=0.85).encode(
-                x=alt.X(
-                    "normalized_deployments_28d:Q", title="Normalized deployments over 28 days"
-                ),
-                y=alt.Y(
-                    "lines_per_deployment_28d:Q",
-                    title="Lines changed per deployment (28 days, log scale)",
-                    scale=alt.Scale(type="log"),
-                ),
-                color=alt.Color(
-                    "change_splitting_label:N",
-                    scale=SUSPECT_COLOURS,
-                    title="Change splitting",
-                    legend=alt.Legend(orient="top"),
-                ),
-                tooltip=[
-                    *tooltip[:3],
-                    tooltip[5],
-                    alt.Tooltip(
-                        "lines_per_deployment_28d:Q", title="lines/deployment", format=",.0f"
-                    ),
-                    alt.Tooltip(
-                        "peer_median_lines_per_deployment_28d:Q",
-                        title="org median lines/deployment",
-                        format=",.0f",
-                    ),
-                ],
-            )
-            median_lines = base.mark_rule(strokeDash=[4, 3], color="#555").encode(
-                y="mean(peer_median_lines_per_deployment_28d):Q"
-            )
-            section.charts.append(
-                alt.layer(spoints, median_lines, data=_data(shippers))
-                .properties(width=PANEL, height=240)
-                .facet(facet=alt.Facet("org_name:N", title=None), columns=3)
-                .properties(
-                    title=_title(
-                        _suspects_finding(day, splitters, "change-splitting"),
-                        *_named(splitters),
-                        "Many normalized deployments of few lines each; dashed line: the org's "
-                        "peer median lines per deployment.",
-                    )
-                )
-            )
+
+
+def _developer_signals_drawn(section: Section, pub: Published, audience: str) -> None:
+    rows = _shown(_developer_signals(pub), "No developer signal published yet.")
+    day = rows[0]["signal_date"]
+    section.charts.append(_tokenmaxxing_chart(rows, day))
+    if "is_change_splitting_suspect" in pub.columns(SUSPECTS_TABLE):
+        chart = _change_splitting_chart(rows, day)
+        if chart is not None:
+            section.charts.append(chart)
     flagged = [r for r in rows if r["tokenmaxxing"] == "suspect" or r["change_splitting"]]
     if flagged:
-        section.table = [
-            [
-                "employee",
-                "name",
-                "team",
-                "org",
-                "signal",
-                "tokens (28 d)",
-                "org median tokens",
-                "normalized deployments (28 d)",
-                "org median",
-            ]
-        ] + [
-            [
-                r["employee_id"],
-                r["full_name"] or "",
-                r["team_name"] or "",
-                r["org_name"],
-                " + ".join(
-                    kind
-                    for kind, on in (
-                        ("tokenmaxxing", r["tokenmaxxing"] == "suspect"),
-                        ("change splitting", r["change_splitting"]),
-                    )
-                    if on
+        section.table = _flagged_table(flagged)
+
+
+def _tokenmaxxing_chart(rows: list[dict], day: str) -> alt.FacetChart:
+    suspects = [r for r in rows if r["tokenmaxxing"] == "suspect"]
+    idle = sum(1 for r in rows if not r["tokens_28d"])
+    points = (
+        alt.Chart()
+        .mark_point(filled=True, size=60, opacity=0.85)
+        .encode(
+            x=alt.X(
+                "tokens_28d:Q",
+                title="Tokens over 28 days (log scale)",
+                scale=alt.Scale(type="log"),
+                axis=alt.Axis(format="~s"),
+            ),
+            y=alt.Y("normalized_deployments_28d:Q", title="Normalized deployments over 28 days"),
+            color=alt.Color(
+                "tokenmaxxing:N",
+                scale=SUSPECT_COLOURS,
+                title="Tokenmaxxing",
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=[
+                *WHO,
+                alt.Tooltip("tokens_28d:Q", title="tokens (28 d)", format=","),
+                alt.Tooltip("peer_median_tokens_28d:Q", title="org median tokens", format=",.0f"),
+                alt.Tooltip("normalized_deployments_28d:Q", title="normalized deployments (28 d)"),
+                alt.Tooltip(
+                    "peer_median_normalized_deployments_28d:Q", title="org median deployments"
                 ),
-                f"{r['tokens_28d']:,}",
-                words.figure(r["peer_median_tokens_28d"]),
-                f"{r['normalized_deployments_28d']:,}",
-                words.figure(r["peer_median_normalized_deployments_28d"]),
-            ]
-            for r in flagged
+                alt.Tooltip("tokenmaxxing:N"),
+            ],
+        )
+    )
+    return _per_org(
+        points,
+        _median_rule(x="mean(peer_median_tokens_28d):Q"),
+        _median_rule(y="mean(peer_median_normalized_deployments_28d):Q"),
+        rows=[r for r in rows if r["tokens_28d"]],
+        height=260,
+        title=_title(
+            _suspects_finding(day, suspects, "tokenmaxxing"),
+            *_named(suspects),
+            "Dashed lines: the org's peer medians. Suspects by the rule of "
+            f"{SUSPECTS_TABLE} (is_tokenmaxxing_suspect).",
+            (
+                f"{words.count(idle, 'developer')} with no tokens in the 28 days not shown."
+                if idle
+                else ""
+            ),
+        ),
+    )
+
+
+def _change_splitting_chart(rows: list[dict], day: str) -> alt.FacetChart | None:
+    # Log scale: a deployment of 0 changed lines cannot be placed (and is rare).
+    shippers = [r for r in rows if (r["lines_per_deployment_28d"] or 0) > 0]
+    if not shippers:
+        return None
+    splitters = [r for r in shippers if r["change_splitting"]]
+    for r in shippers:
+        r["change_splitting_label"] = "suspect" if r["change_splitting"] else "not flagged"
+    points = (
+        alt.Chart()
+        .mark_point(filled=True, size=60, opacity=0.85)
+        .encode(
+            x=alt.X("normalized_deployments_28d:Q", title="Normalized deployments over 28 days"),
+            y=alt.Y(
+                "lines_per_deployment_28d:Q",
+                title="Lines changed per deployment (28 days, log scale)",
+                scale=alt.Scale(type="log"),
+            ),
+            color=alt.Color(
+                "change_splitting_label:N",
+                scale=SUSPECT_COLOURS,
+                title="Change splitting",
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=[
+                *WHO,
+                alt.Tooltip("normalized_deployments_28d:Q", title="normalized deployments (28 d)"),
+                alt.Tooltip("lines_per_deployment_28d:Q", title="lines/deployment", format=",.0f"),
+                alt.Tooltip(
+                    "peer_median_lines_per_deployment_28d:Q",
+                    title="org median lines/deployment",
+                    format=",.0f",
+                ),
+            ],
+        )
+    )
+    return _per_org(
+        points,
+        _median_rule(y="mean(peer_median_lines_per_deployment_28d):Q"),
+        rows=shippers,
+        height=240,
+        title=_title(
+            _suspects_finding(day, splitters, "change-splitting"),
+            *_named(splitters),
+            "Many normalized deployments of few lines each; dashed line: the org's "
+            "peer median lines per deployment.",
+        ),
+    )
+
+
+def _flagged_table(flagged: list[dict]) -> list[list[str]]:
+    """Every suspect, named, with the figures that flagged them."""
+    header = [
+        "employee",
+        "name",
+        "team",
+        "org",
+        "signal",
+        "tokens (28 d)",
+        "org median tokens",
+        "normalized deployments (28 d)",
+        "org median",
+    ]
+    return [header] + [
+        [
+            r["employee_id"],
+            r["full_name"] or "",
+            r["team_name"] or "",
+            r["org_name"],
+            " + ".join(
+                kind
+                for kind, on in (
+                    ("tokenmaxxing", r["tokenmaxxing"] == "suspect"),
+                    ("change splitting", r["change_splitting"]),
+                )
+                if on
+            ),
+            f"{r['tokens_28d']:,}",
+            words.figure(r["peer_median_tokens_28d"]),
+            f"{r['normalized_deployments_28d']:,}",
+            words.figure(r["peer_median_normalized_deployments_28d"]),
         ]
-    return section
+        for r in flagged
+    ]
 
 
 # --------------------------------------------------------------------- reconciliation
 
 
-def reconciliation(pub: Published, audience: str) -> Section:
-    section = Section(
-        "reconciliation",
-        "Estimated vs invoiced cost",
-        "The warehouse's own cost estimate (list prices × tokens) against the providers' cost "
-        "reports, per day.",
+RECONCILIATION_TABLE = "marts.cost_reconciliation_daily"
+
+
+def _reconciliation(section: Section, pub: Published, audience: str) -> None:
+    table = RECONCILIATION_TABLE
+    daily = _shown(
+        pub.rows(
+            f"""
+            SELECT cost_date, provider, sum(estimated_cost_usd) AS estimated,
+                   sum(invoiced_cost_usd) AS invoiced
+            FROM {table} GROUP BY ALL ORDER BY provider, cost_date
+            """
+        ),
+        "No provider cost report reconciled yet.",
     )
-    table = "marts.cost_reconciliation_daily"
-    if _missing(section, pub, table):
-        return section
-    daily = pub.rows(
-        f"""
-        SELECT cost_date, provider, sum(estimated_cost_usd) AS estimated,
-               sum(invoiced_cost_usd) AS invoiced
-        FROM {table} GROUP BY ALL ORDER BY provider, cost_date
-        """
-    )
-    if not daily:
-        section.notes.append("No provider cost report reconciled yet.")
-        return section
     totals = pub.one(
         f"""
         SELECT sum(estimated_cost_usd) AS estimated, sum(invoiced_cost_usd) AS invoiced,
@@ -1037,12 +1084,7 @@ def reconciliation(pub: Published, audience: str) -> Section:
             lines,
             "line",
             mark_options=dict(point=True),
-            x=alt.X(
-                "cost_date:T",
-                title="Day",
-                axis=alt.Axis(format="%d %b"),
-                scale=alt.Scale(type="utc"),
-            ),
+            x=_day_x(),
             y=alt.Y("cost_usd:Q", title="Cost (USD per day)", axis=alt.Axis(format=MONEY_AXIS)),
             color=alt.Color(
                 "series:N",
@@ -1057,8 +1099,6 @@ def reconciliation(pub: Published, audience: str) -> Section:
                 alt.Tooltip("series:N"),
                 alt.Tooltip("cost_usd:Q", title="cost", format="$,.2f"),
             ],
-            width=WIDTH,
-            height=220,
             title=_title(
                 f"Invoices total {words.money(totals['invoiced'])}, "
                 f"{words.pct(abs(gap) if gap is not None else None, 1)} {direction} the "
@@ -1081,12 +1121,7 @@ def reconciliation(pub: Published, audience: str) -> Section:
         _chart(
             gaps,
             "bar",
-            x=alt.X(
-                "cost_date:T",
-                title="Day",
-                axis=alt.Axis(format="%d %b"),
-                scale=alt.Scale(type="utc"),
-            ),
+            x=_day_x(),
             y=alt.Y(
                 "sum(difference_usd):Q",
                 title="Invoiced − estimated (USD per day)",
@@ -1107,7 +1142,6 @@ def reconciliation(pub: Published, audience: str) -> Section:
                 alt.Tooltip("difference_usd:Q", title="invoiced − estimated", format="$,.2f"),
                 alt.Tooltip("status:N"),
             ],
-            width=WIDTH,
             height=200,
             title=_title(
                 f"The largest daily gap: {words.money(worst['difference_usd'])} "
@@ -1116,43 +1150,26 @@ def reconciliation(pub: Published, audience: str) -> Section:
             ),
         )
     )
-    return section
 
 
 # ----------------------------------------------------------------------------- health
 
 
-def health(pub: Published, audience: str) -> Section:
-    section = Section(
-        "health",
-        "Data health",
-        "What the pipeline refused to load, whether its quality checks passed, and how much "
-        "activity matched no employee (unattributed).",
-    )
-    if not _missing(section, pub, "audit.quarantined_records"):
-        _quarantine(section, pub)
-    if not _missing(section, pub, "audit.check_results"):
-        _checks(section, pub, audience)
-    return section
-
-
-def _quarantine(section: Section, pub: Published) -> None:
-    rows = pub.rows(
-        "SELECT source, reason, count(*) AS records FROM audit.quarantined_records "
-        "GROUP BY ALL ORDER BY records DESC, source, reason"
-    )
+def _quarantine(section: Section, pub: Published, audience: str) -> None:
     read = (
         pub.one("SELECT sum(lines_read) AS n FROM audit.landing_files")["n"]
         if pub.has("audit.landing_files")
         else None
     )
+    rows = _shown(
+        pub.rows(
+            "SELECT source, reason, count(*) AS records FROM audit.quarantined_records "
+            "GROUP BY ALL ORDER BY records DESC, source, reason"
+        ),
+        "Nothing quarantined: every landing line was loaded"
+        + (f" ({read:,} lines read)." if read else "."),
+    )
     total = sum(r["records"] for r in rows)
-    if not rows:
-        section.notes.append(
-            "Nothing quarantined: every landing line was loaded"
-            + (f" ({read:,} lines read)." if read else ".")
-        )
-        return
     top = rows[0]
     share = f" ({words.pct(total / read, 2)} of {read:,} lines read)" if read else ""
     section.charts.append(
@@ -1183,9 +1200,7 @@ def _checks(section: Section, pub: Published, audience: str) -> None:
         "SELECT run_id, max(checked_at) AS checked_at FROM audit.check_results "
         "GROUP BY run_id ORDER BY checked_at DESC LIMIT 1"
     )
-    if not run:
-        section.notes.append("No check results recorded yet.")
-        return
+    _shown(run, "No check results recorded yet.")
     columns = pub.columns("audit.check_results")
     summary = "summary" if "summary" in columns else "NULL"
     checks = pub.rows(
@@ -1227,9 +1242,7 @@ def _checks(section: Section, pub: Published, audience: str) -> None:
         for c in checks
         if c["check_name"].endswith("unattributed_share") and c["observed_value"] is not None
     ]
-    if not shares:
-        section.notes.append("No unattributed-share check in the latest run.")
-        return
+    _shown(shares, "No unattributed-share check in the latest run.")
     base = alt.Chart(_data(shares)).encode(y=alt.Y("what:N", title=None))
     bars = base.mark_bar(color="#4c78a8").encode(
         x=alt.X(
@@ -1258,13 +1271,72 @@ def _checks(section: Section, pub: Published, audience: str) -> None:
     )
 
 
-SECTIONS: list[Callable[[Published, str], Section]] = [
-    adoption,
-    deployments,
-    pricing,
-    cost,
-    cohorts,
-    signals,
-    reconciliation,
-    health,
+SECTIONS = [
+    SectionSpec(
+        "adoption",
+        _adoption_heading,
+        "Share of each team's developers (taken on the week's Sunday) with at least one "
+        "successful AI request that week.",
+        (Part(_adoption, needs=(TEAM_WEEKS, HEADLINE_TABLE)),),
+    ),
+    SectionSpec(
+        "deployments",
+        "Normalized deployments per developer, and how many were AI-assisted",
+        NORMALIZED_DEPLOYMENT
+        + " AI-assisted: the delivering deployment was flagged as made with AI help.",
+        (Part(_deployments, needs=(TEAM_WEEKS,)),),
+    ),
+    SectionSpec(
+        "pricing",
+        "Flat-rate vs per-token cost by month (the pricing shift)",
+        "Both regimes are computed for every covered day: flat-rate is the seat price of every "
+        "active employee, per-token is the list price of the tokens used. Billed is the one the "
+        "contract in force named.",
+        (Part(_pricing, needs=(PRICING_TABLE,)),),
+    ),
+    SectionSpec(
+        "cost",
+        "Cost per normalized deployment",
+        "Billed cost of a team's people in a week divided by the team's normalized deployments; "
+        "and, across all developer-weeks, how deployments and cost move with AI usage.",
+        (
+            Part(_cost_by_team, needs=(TEAM_WEEKS,)),
+            Part(_cost_by_decile, needs=(DECILE_TABLE,), why="diminishing-returns view"),
+        ),
+    ),
+    SectionSpec(
+        "cohorts",
+        "Is AI worth it? Cohorts by AI use",
+        "Each week, every developer falls in one cohort by their tokens that week: none, or the "
+        "light, moderate and heavy thirds of their org's users. No one is named.",
+        (Part(_cohorts, needs=(COHORT_TABLE,)),),
+    ),
+    SectionSpec(
+        "signals",
+        "Is anyone gaming the metric? Tokens vs normalized deployments (28 days)",
+        "Each developer's tokens and normalized deployments over the 28 days ending on the latest "
+        "day, against their org's peer medians (lines). Tokenmaxxing suspects use far more "
+        "tokens than their peers without shipping more.",
+        (
+            Part(_signals_in_brief, audience="wide"),
+            Part(_developer_signals_drawn, needs=(SUSPECTS_TABLE,), audience="restricted"),
+        ),
+    ),
+    SectionSpec(
+        "reconciliation",
+        "Estimated vs invoiced cost",
+        "The warehouse's own cost estimate (list prices × tokens) against the providers' cost "
+        "reports, per day.",
+        (Part(_reconciliation, needs=(RECONCILIATION_TABLE,)),),
+    ),
+    SectionSpec(
+        "health",
+        "Data health",
+        "What the pipeline refused to load, whether its quality checks passed, and how much "
+        "activity matched no employee (unattributed).",
+        (
+            Part(_quarantine, needs=("audit.quarantined_records",)),
+            Part(_checks, needs=("audit.check_results",)),
+        ),
+    ),
 ]
