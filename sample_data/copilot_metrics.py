@@ -37,6 +37,17 @@ def _counts(generations: int, acceptances: int, added: int, deleted: int, sugges
     }
 
 
+def _counts_of(feature: dict) -> dict:
+    """A feature's counts, as its per-language and per-model breakdowns repeat them."""
+    return _counts(
+        feature["code_generation_activity_count"],
+        feature["code_acceptance_activity_count"],
+        feature["loc_added_sum"],
+        feature["loc_deleted_sum"],
+        feature["loc_suggested_to_add_sum"],
+    )
+
+
 def user_day(
     day: dt.date,
     user_id: int,
@@ -97,13 +108,7 @@ def user_day(
             {
                 "language": language,
                 "feature": f["feature"],
-                **_counts(
-                    f["code_generation_activity_count"],
-                    f["code_acceptance_activity_count"],
-                    f["loc_added_sum"],
-                    f["loc_deleted_sum"],
-                    f["loc_suggested_to_add_sum"],
-                ),
+                **_counts_of(f),
             }
             for f in features
         ],
@@ -123,13 +128,7 @@ def user_day(
                 "model": chat_model,
                 "feature": f["feature"],
                 "user_initiated_interaction_count": f["user_initiated_interaction_count"],
-                **_counts(
-                    f["code_generation_activity_count"],
-                    f["code_acceptance_activity_count"],
-                    f["loc_added_sum"],
-                    f["loc_deleted_sum"],
-                    f["loc_suggested_to_add_sum"],
-                ),
+                **_counts_of(f),
             }
             for f in features
             if f["feature"] != "code_completion"

@@ -81,7 +81,23 @@ def session_of(record: dict) -> str:
     return record.get("session_id") or stable_uuid("claude-code-session", record["request_id"])
 
 
-def _identity_attributes(record, user_email, account_uuid, user_id, organization_id, terminal):
+def _event_attributes(
+    record: dict,
+    name: str,
+    moment: dt.datetime,
+    *,
+    include_email: bool = True,
+    account_uuid: str | None = None,
+    user_id: str | None = None,
+    organization_id: str | None = None,
+    terminal: str | None = "vscode",
+) -> list[dict]:
+    """The attributes every Claude Code event starts with: who (the standard
+    attributes, in Claude Code's order), then which event and when.
+
+    `include_email=False` leaves `user.email` out, so only `account_uuid` names
+    the user; `user_id` (the installation) defaults to one per email."""
+    user_email = record["user_email"] if include_email else None
     attrs = [attribute("user.id", user_id or stable_uuid("claude-code-install", user_email))]
     attrs.append(attribute("session.id", session_of(record)))
     if organization_id:
@@ -92,41 +108,38 @@ def _identity_attributes(record, user_email, account_uuid, user_id, organization
         attrs.append(attribute("user.account_uuid", account_uuid))
     if terminal:
         attrs.append(attribute("terminal.type", terminal))
+    attrs.append(attribute("event.name", name))
+    attrs.append(attribute("event.timestamp", iso_z(moment)))
     return attrs
 
 
+def _log_record(name: str, moment: dt.datetime, attrs: list[dict]) -> dict:
+    """An OTLP/JSON LogRecord of event `name`, observed when it happened."""
+    stamp = unix_nano(moment)
+    return {
+        "timeUnixNano": stamp,
+        "observedTimeUnixNano": stamp,
+        "body": {"stringValue": f"claude_code.{name}"},
+        "attributes": attrs,
+    }
+
+
 def gateway_record_to_otel_log_record(
-    record: dict,
-    *,
-    include_email: bool = True,
-    account_uuid: str | None = None,
-    user_id: str | None = None,
-    organization_id: str | None = None,
-    terminal: str | None = "vscode",
-    string_counts: bool = False,
-    sequence: int | None = None,
+    record: dict, *, string_counts: bool = False, sequence: int | None = None, **who
 ) -> dict:
     """The Claude Code log record (an OTLP/JSON `LogRecord`) for one canonical
     gateway usage record (a dict as read from a gateway JSON line).
 
     `status = success` becomes an `api_request` event with the four token counts
     (`intValue`, or `stringValue` digits with `string_counts`); `error` becomes an
-    `api_error` event without tokens. `include_email=False` leaves `user.email`
-    out, so only `account_uuid` names the user. Timestamps become UTC.
+    `api_error` event without tokens. Timestamps become UTC. `who` are the
+    keywords of `_event_attributes` (include_email, account_uuid, user_id,
+    organization_id, terminal).
     """
     moment = utc_moment(record["timestamp"])
     success = record["status"] == "success"
     name = "api_request" if success else "api_error"
-    attrs = _identity_attributes(
-        record,
-        record["user_email"] if include_email else None,
-        account_uuid,
-        user_id,
-        organization_id,
-        terminal,
-    )
-    attrs.append(attribute("event.name", name))
-    attrs.append(attribute("event.timestamp", iso_z(moment)))
+    attrs = _event_attributes(record, name, moment, **who)
     if sequence is not None:
         attrs.append(attribute("event.sequence", sequence))
     attrs.append(attribute("model", record["model"]))
@@ -145,38 +158,13 @@ def gateway_record_to_otel_log_record(
         if duration is not None:
             attrs.append(attribute("duration_ms", int(duration)))
         attrs.append(attribute("attempt", 1))
-    stamp = unix_nano(moment)
-    return {
-        "timeUnixNano": stamp,
-        "observedTimeUnixNano": stamp,
-        "body": {"stringValue": f"claude_code.{name}"},
-        "attributes": attrs,
-    }
+    return _log_record(name, moment, attrs)
 
 
-def non_usage_log_record(
-    record: dict,
-    event: str,
-    moment: dt.datetime,
-    *,
-    include_email: bool = True,
-    account_uuid: str | None = None,
-    user_id: str | None = None,
-    organization_id: str | None = None,
-    terminal: str | None = "vscode",
-) -> dict:
+def non_usage_log_record(record: dict, event: str, moment: dt.datetime, **who) -> dict:
     """A `user_prompt` or `tool_result` event of the same session: not usage, the
-    warehouse reads and skips it."""
-    attrs = _identity_attributes(
-        record,
-        record["user_email"] if include_email else None,
-        account_uuid,
-        user_id,
-        organization_id,
-        terminal,
-    )
-    attrs.append(attribute("event.name", event))
-    attrs.append(attribute("event.timestamp", iso_z(moment)))
+    warehouse reads and skips it. `who` as for gateway_record_to_otel_log_record."""
+    attrs = _event_attributes(record, event, moment, **who)
     if event == "user_prompt":
         attrs.append(attribute("prompt_length", 40 + int(moment.microsecond // 1000) % 400))
         attrs.append(attribute("prompt", "<REDACTED>"))
@@ -184,13 +172,7 @@ def non_usage_log_record(
         attrs.append(attribute("tool_name", ("Read", "Edit", "Bash", "Grep")[moment.second % 4]))
         attrs.append(attribute("success", "true"))
         attrs.append(attribute("duration_ms", 20 + moment.microsecond // 1000))
-    stamp = unix_nano(moment)
-    return {
-        "timeUnixNano": stamp,
-        "observedTimeUnixNano": stamp,
-        "body": {"stringValue": f"claude_code.{event}"},
-        "attributes": attrs,
-    }
+    return _log_record(event, moment, attrs)
 
 
 def export_logs_request(
