@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from data_quality.config import DQConfig
-from data_quality.core import Connection, Outcome, Scope, all_passed, fmt, frame, number, records
+from data_quality.core import Connection, Outcome, Scope, fmt, frame, number, records
 from data_quality.expectations import expectation, is_true, validate
 
 
@@ -62,13 +62,12 @@ def _judge(shares: pd.DataFrame, threshold: float, min_window_total: float, what
     for r in shares.itertuples():
         note = "" if r.judged else " (not judged: too little activity)"
         parts.append(f"{r.period}: {fmt(r.unattributed)} of {fmt(r.total)} = {fmt(r.share)}{note}")
-    return Outcome(
-        passed=all_passed(verdicts),
+    return Outcome.from_verdicts(
+        verdicts,
         observed=observed,
         threshold=threshold,
         summary=f"unattributed share of {what}: " + "; ".join(parts),
         figures={"periods": records(shares)},
-        verdicts=tuple(verdicts.values()),
     )
 
 
@@ -115,8 +114,8 @@ def emails_belong_to_one_employee(con: Connection, config: DQConfig, scope: Scop
         shared, [expectation("no_shared_email", "ExpectTableRowCountToEqual", value=0)]
     )
     groups = "; ".join(shared.employee_ids)
-    return Outcome(
-        passed=all_passed(verdicts),
+    return Outcome.from_verdicts(
+        verdicts,
         observed=len(shared),
         threshold=0,
         summary=(
@@ -126,5 +125,4 @@ def emails_belong_to_one_employee(con: Connection, config: DQConfig, scope: Scop
             else "every roster email belongs to one employee"
         ),
         figures={"shared_by": records(shared)},
-        verdicts=tuple(verdicts.values()),
     )

@@ -49,6 +49,27 @@ class Outcome:
     figures: dict[str, Any] = field(default_factory=dict)
     verdicts: tuple[Verdict, ...] = ()
 
+    @classmethod
+    def from_verdicts(
+        cls,
+        verdicts: Mapping[str, Verdict],
+        *,
+        observed: float | None,
+        threshold: float | None,
+        summary: str,
+        figures: dict[str, Any] | None = None,
+    ) -> Outcome:
+        """A check judged by Great Expectations passes when every one of its
+        expectations did, and carries their verdicts."""
+        return cls(
+            passed=all(v.success for v in verdicts.values()),
+            observed=observed,
+            threshold=threshold,
+            summary=summary,
+            figures=figures or {},
+            verdicts=tuple(verdicts.values()),
+        )
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -162,10 +183,6 @@ def _json_default(value: Any) -> Any:
 def number(value: Any) -> float | None:
     value = plain(value)
     return None if value is None else float(value)
-
-
-def all_passed(verdicts: Mapping[str, Verdict]) -> bool:
-    return all(v.success for v in verdicts.values())
 
 
 def fmt(value: Any) -> str:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pandas as pd
 
 from data_quality.config import DQConfig
-from data_quality.core import Connection, Outcome, Scope, all_passed, fmt, frame, records, row
-from data_quality.expectations import expectation, rejected, validate
+from data_quality.core import Connection, Outcome, Scope, fmt, frame, records, row
+from data_quality.expectations import expectation, validate, validate_one
 
 USAGE_FACT = "marts.fct_token_usage_daily"
 # The winning copy of each request_id, built by dbt (the landing contract's
@@ -55,8 +55,8 @@ def deployment_ids_counted_once(con: Connection, config: DQConfig, scope: Scope)
         """,
     )
     miscounted = counts["duplicate_rows"] + counts["missing_ids"] + counts["unknown_ids"]
-    return Outcome(
-        passed=all_passed(verdicts),
+    return Outcome.from_verdicts(
+        verdicts,
         observed=miscounted,
         threshold=0,
         summary=(
@@ -65,7 +65,6 @@ def deployment_ids_counted_once(con: Connection, config: DQConfig, scope: Scope)
             f"{fmt(counts['unknown_ids'])} ids not in raw.deploy_records, of {fmt(counts['rows'])} rows"
         ),
         figures={**counts, "relation": deduplicated, "repeated_ids": records(repeated)},
-        verdicts=tuple(verdicts.values()),
     )
 
 
@@ -112,22 +111,17 @@ def request_ids_counted_once(con: Connection, config: DQConfig, scope: Scope) ->
         ORDER BY 1
         """,
     )
-    verdicts = validate(
+    verdicts, off = validate_one(
         days,
-        [
-            expectation(
-                "mart_equals_distinct_raw",
-                "ExpectColumnPairValuesToBeEqual",
-                column_A="mart_requests",
-                column_B="raw_requests",
-            )
-        ],
+        "mart_equals_distinct_raw",
+        "ExpectColumnPairValuesToBeEqual",
+        column_A="mart_requests",
+        column_B="raw_requests",
     )
-    off = rejected(days, verdicts, "mart_equals_distinct_raw")
     surplus = (off.mart_requests - off.raw_requests).clip(lower=0)
     deficit = (off.raw_requests - off.mart_requests).clip(lower=0)
-    return Outcome(
-        passed=all_passed(verdicts),
+    return Outcome.from_verdicts(
+        verdicts,
         observed=int(surplus.sum() + deficit.sum()),
         threshold=0,
         summary=(
@@ -142,5 +136,4 @@ def request_ids_counted_once(con: Connection, config: DQConfig, scope: Scope) ->
             "requests_missing": int(deficit.sum()),
             "days_differing": records(off),
         },
-        verdicts=tuple(verdicts.values()),
     )

@@ -9,13 +9,12 @@ from data_quality.core import (
     Connection,
     Outcome,
     Scope,
-    all_passed,
     fmt,
     frame,
     number,
     records,
 )
-from data_quality.expectations import column, expectation, is_true, rejected, validate
+from data_quality.expectations import column, is_true, validate_one
 
 WEEKLY = "marts.team_weekly_metrics"
 
@@ -37,26 +36,21 @@ def teams_with_deployments_have_developers(
 ) -> Outcome:
     weekly = _weekly(con)
     allowed = config.max_team_weeks_without_developers_share
-    verdicts = validate(
+    verdicts, without = validate_one(
         weekly,
-        [
-            expectation(
-                "developers_behind_deployments",
-                "ExpectColumnValuesToBeBetween",
-                column="developers",
-                min_value=1,
-                row_condition=column("normalized_deployments") > 0,
-                mostly=1.0 - allowed,
-            )
-        ],
+        "developers_behind_deployments",
+        "ExpectColumnValuesToBeBetween",
+        column="developers",
+        min_value=1,
+        row_condition=column("normalized_deployments") > 0,
+        mostly=1.0 - allowed,
     )
     verdict = verdicts["developers_behind_deployments"]
-    without = rejected(weekly, verdicts, "developers_behind_deployments")
     # GE's element count is the team-weeks its row condition kept.
     with_deployments = verdict.element_count or 0
     share = len(without) / with_deployments if with_deployments else 0.0
-    return Outcome(
-        passed=all_passed(verdicts),
+    return Outcome.from_verdicts(
+        verdicts,
         observed=share,
         threshold=allowed,
         summary=(
@@ -70,7 +64,6 @@ def teams_with_deployments_have_developers(
             "deployments_without_developers": int(without.normalized_deployments.sum()),
             "offenders": records(without[["week_start", "team_id", "normalized_deployments"]]),
         },
-        verdicts=tuple(verdicts.values()),
     )
 
 
@@ -109,20 +102,15 @@ def deployments_per_developer_plausible(con: Connection, config: DQConfig, scope
     weekly["others_per_developer"] = (
         weekly.normalized_deployments - weekly.top_author_deployments
     ) / others.where(others > 0)
-    verdicts = validate(
+    verdicts, bad = validate_one(
         weekly,
-        [
-            expectation(
-                "ratio_plausible_without_busiest_author",
-                "ExpectColumnValuesToBeBetween",
-                column="others_per_developer",
-                min_value=0,
-                max_value=limit,
-            ),
-        ],
+        "ratio_plausible_without_busiest_author",
+        "ExpectColumnValuesToBeBetween",
+        column="others_per_developer",
+        min_value=0,
+        max_value=limit,
     )
     others_ratio = weekly.others_per_developer
-    bad = rejected(weekly, verdicts, "ratio_plausible_without_busiest_author")
     # For context: above the limit only through the busiest author.
     one_author = weekly[(ratio > limit) & ~weekly.index.isin(bad.index)]
     columns = [
@@ -134,8 +122,8 @@ def deployments_per_developer_plausible(con: Connection, config: DQConfig, scope
         "normalized_deployments_per_developer",
         "others_per_developer",
     ]
-    return Outcome(
-        passed=all_passed(verdicts),
+    return Outcome.from_verdicts(
+        verdicts,
         observed=number(others_ratio.max()),
         threshold=limit,
         summary=(
@@ -150,7 +138,6 @@ def deployments_per_developer_plausible(con: Connection, config: DQConfig, scope
             "offenders": records(bad[columns]),
             "one_author_team_weeks": records(one_author[columns]),
         },
-        verdicts=tuple(verdicts.values()),
     )
 
 
@@ -223,22 +210,17 @@ def deployments_per_developer_week_over_week(
 ) -> Outcome:
     moves = _transitions(_org_weeks(con), config)
     limit = config.wow_max_relative_change
-    verdicts = validate(
+    verdicts, flagged = validate_one(
         moves,
-        [
-            expectation(
-                "org_move_within_limit",
-                "ExpectColumnValuesToBeBetween",
-                column="relative_change",
-                min_value=-limit,
-                max_value=limit,
-                row_condition=is_true("judged"),
-            )
-        ],
+        "org_move_within_limit",
+        "ExpectColumnValuesToBeBetween",
+        column="relative_change",
+        min_value=-limit,
+        max_value=limit,
+        row_condition=is_true("judged"),
     )
     judged = moves[moves.judged]
     observed = number(judged.relative_change.abs().max()) if len(judged) else None
-    flagged = rejected(moves, verdicts, "org_move_within_limit")
     teams = pd.DataFrame()
     if len(judged):
         newest = judged.week_start.iloc[-1].date()
@@ -248,8 +230,8 @@ def deployments_per_developer_week_over_week(
         f"({fmt(r.relative_change)}{'' if r.judged else ', not judged: too few deployments'})"
         for r in moves.itertuples()
     )
-    return Outcome(
-        passed=all_passed(verdicts),
+    return Outcome.from_verdicts(
+        verdicts,
         observed=observed,
         threshold=limit,
         summary=(
@@ -261,5 +243,4 @@ def deployments_per_developer_week_over_week(
             "flagged_weeks": records(flagged),
             "team_moves_in_newest_week": records(teams),
         },
-        verdicts=tuple(verdicts.values()),
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from data_quality.config import DQConfig
-from data_quality.core import Connection, Outcome, Scope, all_passed, fmt, frame, records, row
-from data_quality.expectations import expectation, rejected, validate
+from data_quality.core import Connection, Outcome, Scope, fmt, frame, records, row
+from data_quality.expectations import expectation, validate, validate_one
 
 FACT = "marts.fct_normalized_deployments"
 WEEKLY = "marts.team_weekly_metrics"
@@ -63,8 +63,8 @@ def reconcile_with_raw(con: Connection, config: DQConfig, scope: Scope) -> Outco
             ),
         ],
     )
-    return Outcome(
-        passed=all_passed(verdicts),
+    return Outcome.from_verdicts(
+        verdicts,
         observed=counts["delivered"],
         threshold=counts["raw_deliverable_changes"],
         summary=(
@@ -73,7 +73,6 @@ def reconcile_with_raw(con: Connection, config: DQConfig, scope: Scope) -> Outco
             f"in raw.deploy_records; {fmt(counts['changes_not_in_raw'])} delivered changes have none"
         ),
         figures=counts,
-        verdicts=tuple(verdicts.values()),
     )
 
 
@@ -97,21 +96,16 @@ def weekly_matches_fact(con: Connection, config: DQConfig, scope: Scope) -> Outc
         ORDER BY 1
         """,
     )
-    verdicts = validate(
+    verdicts, off = validate_one(
         weeks,
-        [
-            expectation(
-                "weekly_equals_fact",
-                "ExpectColumnPairValuesToBeEqual",
-                column_A="weekly_total",
-                column_B="fact_total",
-            )
-        ],
+        "weekly_equals_fact",
+        "ExpectColumnPairValuesToBeEqual",
+        column_A="weekly_total",
+        column_B="fact_total",
     )
-    off = rejected(weeks, verdicts, "weekly_equals_fact")
     difference = int((off.weekly_total - off.fact_total).abs().sum())
-    return Outcome(
-        passed=all_passed(verdicts),
+    return Outcome.from_verdicts(
+        verdicts,
         observed=difference,
         threshold=0,
         summary=(
@@ -124,5 +118,4 @@ def weekly_matches_fact(con: Connection, config: DQConfig, scope: Scope) -> Outc
             "fact_total": int(weeks.fact_total.sum()),
             "weeks_differing": records(off),
         },
-        verdicts=tuple(verdicts.values()),
     )

@@ -136,3 +136,12 @@ def rejected(frame: pd.DataFrame, verdicts: dict[str, Verdict], *keys: str) -> p
     rejected, in frame order: the offenders a check reports."""
     positions = sorted({i for key in keys for i in verdicts[key].unexpected_rows})
     return frame.reset_index(drop=True).iloc[positions]
+
+
+def validate_one(
+    frame: pd.DataFrame, key: str, name: str, **kwargs
+) -> tuple[dict[str, Verdict], pd.DataFrame]:
+    """Validate `frame` against the one expectation `name` (tagged `key`): its
+    verdict by key, and the rows it rejected."""
+    verdicts = validate(frame, [expectation(key, name, **kwargs)])
+    return verdicts, rejected(frame, verdicts, key)

@@ -17,7 +17,7 @@ import datetime as dt
 import pandas as pd
 
 from data_quality.config import DQConfig
-from data_quality.core import Connection, Outcome, Scope, all_passed, fmt, frame, plain, records
+from data_quality.core import Connection, Outcome, Scope, fmt, frame, plain, records
 from data_quality.expectations import expectation, validate
 
 SOURCES = {"usage": "raw.usage_requests", "deploys": "raw.deploy_records"}
@@ -72,8 +72,8 @@ def _check(con: Connection, config: DQConfig, source: str) -> Outcome:
     )
     lag = plain(this.lag_days.iloc[0])
     delivered = plain(this.newest_partition.iloc[0])
-    return Outcome(
-        passed=all_passed(verdicts),
+    return Outcome.from_verdicts(
+        verdicts,
         observed=lag,
         threshold=config.freshness_max_lag_days,
         summary=(
@@ -86,7 +86,6 @@ def _check(con: Connection, config: DQConfig, source: str) -> Outcome:
             "reference_basis": basis,
             "sources": records(newest),
         },
-        verdicts=tuple(verdicts.values()),
     )
 
 

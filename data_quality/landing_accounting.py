@@ -17,14 +17,13 @@ from data_quality.core import (
     Connection,
     Outcome,
     Scope,
-    all_passed,
     fmt,
     frame,
     has_column,
     records,
     relation_exists,
 )
-from data_quality.expectations import expectation, is_true, rejected, validate
+from data_quality.expectations import expectation, is_true, rejected, validate, validate_one
 
 _TABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -55,21 +54,16 @@ def _partitions(con: Connection, source: str, table: str, scope: Scope) -> pd.Da
 
 def _partitions_have_rows(con: Connection, source: str, table: str, scope: Scope) -> Outcome:
     partitions = _partitions(con, source, table, scope)
-    verdicts = validate(
+    verdicts, empty = validate_one(
         partitions,
-        [
-            expectation(
-                "rows_where_files_delivered",
-                "ExpectColumnValuesToBeBetween",
-                column="rows_in_table",
-                min_value=1,
-                row_condition=is_true("expects_rows"),
-            )
-        ],
+        "rows_where_files_delivered",
+        "ExpectColumnValuesToBeBetween",
+        column="rows_in_table",
+        min_value=1,
+        row_condition=is_true("expects_rows"),
     )
-    empty = rejected(partitions, verdicts, "rows_where_files_delivered")
-    return Outcome(
-        passed=all_passed(verdicts),
+    return Outcome.from_verdicts(
+        verdicts,
         observed=len(empty),
         threshold=0,
         summary=(
@@ -82,7 +76,6 @@ def _partitions_have_rows(con: Connection, source: str, table: str, scope: Scope
             "rows": int(partitions.rows_in_table.sum()),
             "empty_partitions": records(empty),
         },
-        verdicts=tuple(verdicts.values()),
     )
 
 
@@ -201,8 +194,8 @@ def landing_files_balanced(con: Connection, config: DQConfig, scope: Scope) -> O
         "loaded_rows_present",
         "quarantined_rows_present",
     )
-    return Outcome(
-        passed=all_passed(verdicts),
+    return Outcome.from_verdicts(
+        verdicts,
         observed=len(unbalanced) + len(orphans),
         threshold=0,
         summary=(
@@ -220,5 +213,4 @@ def landing_files_balanced(con: Connection, config: DQConfig, scope: Scope) -> O
             "unbalanced_files": records(unbalanced),
             "unaccounted_files": records(orphans),
         },
-        verdicts=tuple(verdicts.values()),
     )
