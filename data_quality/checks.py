@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from data_quality import (
     attribution,
-    dedupe,
+    counted_once,
     denominators,
     deployments,
     freshness,
@@ -44,7 +44,7 @@ SPECS: tuple[CheckSpec, ...] = (
         "The deduplicated deployments keep every extracted deployment_id exactly once "
         "(relation: AIW_DQ_DEDUPLICATED_DEPLOYMENTS_RELATION).",
         "ERROR",
-        dedupe.deployment_ids_counted_once,
+        counted_once.deployment_ids_counted_once,
     ),
     CheckSpec(
         "deployments_unattributed_share",
@@ -66,7 +66,7 @@ SPECS: tuple[CheckSpec, ...] = (
         FACT_USAGE,
         "Requests per day in the mart equal the distinct request ids extracted for that day.",
         "ERROR",
-        dedupe.request_ids_counted_once,
+        counted_once.request_ids_counted_once,
     ),
     CheckSpec(
         "tokens_unattributed_share",

@@ -1,8 +1,10 @@
-"""Duplicate ids after dedupe: each request and each deployment counts once.
+"""Each request and each deployment counts once, after dbt's dedupe.
 
 The raw tables keep every copy (re-deliveries, overlapping exports); dbt keeps
-one. These checks compare what dbt kept with the distinct ids of the raw rows,
-so a copy counted twice and a request lost both show up with their figures.
+one (macro winning_copies, the one statement of the landing contract's
+duplicate rule). These checks do not choose copies themselves: they reconcile
+what dbt kept with the distinct ids of the raw rows, so a copy counted twice
+and a request lost both show up with their figures.
 """
 
 from __future__ import annotations
