@@ -189,6 +189,17 @@ def _csv_cell(index: int, f: Field) -> _Cell:
     return _Cell(text=text, absent=absent, type_ok=type_ok, parsed=f"ts_{index}")
 
 
+def _is_date(text: str) -> str:
+    """SQL: `text` is a calendar date written YYYY-MM-DD."""
+    return f"regexp_full_match(trim({text}), {_quote(_DATE)}) AND try_cast(trim({text}) AS DATE) IS NOT NULL"
+
+
+def _is_timestamp(text: str, f: Field, typed: str) -> str:
+    """SQL: `text` is written as timestamp field `f` requires and `typed` (its
+    parsed value) exists."""
+    return f"regexp_full_match(trim({text}), {_quote(f.timestamp_pattern)}) AND {typed} IS NOT NULL"
+
+
 def _timestamp_of(text: str) -> str:
     return f"CAST(try_cast(trim({text}) AS TIMESTAMPTZ) AS TIMESTAMP)"
 
@@ -217,6 +228,19 @@ def _present_typed(cell: _Cell, f: Field) -> str:
     return f"try_cast({value} AS {SQL_TYPES[f.kind]})"
 
 
+def _rule_on_present(
+    cell: _Cell, condition: str, reason: str, message: str, shown: str | None = None
+) -> tuple[str, str, str]:
+    """A rule broken by a value that is there (an absent one is the
+    missing_field rule's): its detail is `message` followed by the value as
+    delivered (`shown`, when that needs more than the cell's text)."""
+    return (
+        f"(NOT {cell.absent} AND {condition})",
+        reason,
+        f"{_quote(message)} || {shown or cell.text}",
+    )
+
+
 def _rules(
     cells: list[tuple[Field, _Cell]], partitions_start: dt.date | None
 ) -> list[tuple[str, str, str]]:
@@ -230,37 +254,29 @@ def _rules(
         if f.kind == "json":
             expected = "a JSON " + " or ".join(a.lower() for a in f.allowed or JSON_CONTAINERS)
         rules.append(
-            (
-                f"(NOT {c.absent} AND NOT ({c.type_ok}))",
+            _rule_on_present(
+                c,
+                f"NOT ({c.type_ok})",
                 "wrong_type",
-                f"{_quote(f'{f.name}: expected {expected}, got ')} || coalesce({c.text}, 'null')",
+                f"{f.name}: expected {expected}, got ",
+                shown=f"coalesce({c.text}, 'null')",
             )
         )
     for f, c in cells:
         if f.kind == "count":
             rules.append(
-                (
-                    f"(NOT {c.absent} AND {c.number} < 0)",
-                    "negative_count",
-                    f"{_quote(f'{f.name} is negative: ')} || {c.text}",
-                )
+                _rule_on_present(c, f"{c.number} < 0", "negative_count", f"{f.name} is negative: ")
             )
     for f, c in cells:
         if f.kind in ("count", "int"):
             condition = f"{c.number} > {MAX_COUNT}"
-            detail = f"{f.name} is above {MAX_COUNT:,}: "
+            message = f"{f.name} is above {MAX_COUNT:,}: "
         elif f.kind == "decimal":
             condition = f"NOT isfinite({c.number})"
-            detail = f"{f.name} is not a finite number: "
+            message = f"{f.name} is not a finite number: "
         else:
             continue
-        rules.append(
-            (
-                f"(NOT {c.absent} AND {condition})",
-                "out_of_range",
-                f"{_quote(detail)} || {c.text}",
-            )
-        )
+        rules.append(_rule_on_present(c, condition, "out_of_range", message))
     for f, c in cells:
         condition = None
         if f.kind == "enum":
@@ -269,42 +285,40 @@ def _rules(
         elif f.kind in ("int", "decimal") and f.minimum is not None:
             condition = f"{c.number} < {f.minimum}"
         elif f.kind == "date":
-            condition = f"NOT (regexp_full_match(trim({c.text}), {_quote(_DATE)}) AND try_cast(trim({c.text}) AS DATE) IS NOT NULL)"
+            condition = f"NOT ({_is_date(c.text)})"
         if condition:
             rules.append(
-                (
-                    f"(NOT {c.absent} AND {condition})",
-                    "invalid_value",
-                    f"{_quote(f'{f.name}: unexpected value ')} || {c.text}",
-                )
+                _rule_on_present(c, condition, "invalid_value", f"{f.name}: unexpected value ")
             )
     for f, c in cells:
         if f.kind == "timestamp":
             shape = "timestamp" if f.offset_optional else "timestamp with offset"
             rules.append(
-                (
-                    f"(NOT {c.absent} AND NOT (regexp_full_match(trim({c.text}), {_quote(f.timestamp_pattern)}) AND {_typed(c, f)} IS NOT NULL))",
+                _rule_on_present(
+                    c,
+                    f"NOT ({_is_timestamp(c.text, f, _typed(c, f))})",
                     "invalid_timestamp",
-                    f"{_quote(f'{f.name}: not an ISO-8601 {shape}: ')} || {c.text}",
+                    f"{f.name}: not an ISO-8601 {shape}: ",
                 )
             )
-    if partitions_start is not None:
-        for f, c in cells:
-            if f.event_time:
-                rules.append(
-                    (
-                        f"(NOT {c.absent} AND {_before_start(_typed(c, f), partitions_start)})",
-                        "timestamp_before_partitions",
-                        f"{_quote(f'{f.name} is before the first partition day {partitions_start}: ')} || {c.text}",
-                    )
+    for f, c in cells:
+        if partitions_start is not None and f.event_time:
+            rules.append(
+                _rule_on_present(
+                    c,
+                    _before_start(_typed(c, f), partitions_start),
+                    "timestamp_before_partitions",
+                    f"{f.name} is before the first partition day {partitions_start}: ",
                 )
+            )
     for f, c in cells:
         if f.event_time and f.check_delivery:
             rules.append(
-                (
-                    f"(NOT {c.absent} AND {_after_delivery(_typed(c, f))})",
+                _rule_on_present(
+                    c,
+                    _after_delivery(_typed(c, f)),
                     "timestamp_after_delivery",
-                    f"{_quote(f'{f.name} is more than {_LEAD_WORDS} after the delivery date: ')} || {c.text}",
+                    f"{f.name} is more than {_LEAD_WORDS} after the delivery date: ",
                 )
             )
     rules += _consistency_rules(cells)
@@ -372,10 +386,10 @@ def _json_clean(index: int, f: Field, cell: _Cell, partitions_start: dt.date | N
     elif f.kind in ("timestamp", "date"):
         if f.kind == "timestamp":
             typed = cell.parsed
-            shape = f"regexp_full_match(trim({s}), {_quote(f.timestamp_pattern)}) AND {typed} IS NOT NULL"
+            shape = _is_timestamp(s, f, typed)
         else:
             typed = f"try_cast(trim({s}) AS DATE)"
-            shape = f"regexp_full_match(trim({s}), {_quote(_DATE)}) AND {typed} IS NOT NULL"
+            shape = _is_date(s)
         in_time = f" AND NOT {_after_delivery(typed)}" if f.check_delivery and f.event_time else ""
         if partitions_start is not None and f.event_time:
             in_time += f" AND NOT {_before_start(typed, partitions_start)}"

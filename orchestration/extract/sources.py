@@ -39,12 +39,28 @@ class Source:
         ]
 
 
-USAGE = Source(
-    name="usage",
-    table="usage_requests",
-    file_format="json",
-    partitioned=True,
-    extra_columns=(("dt", "DATE"),),
+def _daily(name: str, table: str, file_format: str, **definition) -> Source:
+    """A source delivered in `<name>/dt=YYYY-MM-DD/` partitions: its raw rows
+    lead with that delivery day."""
+    return Source(
+        name=name,
+        table=table,
+        file_format=file_format,
+        partitioned=True,
+        extra_columns=(("dt", "DATE"),),
+        **definition,
+    )
+
+
+def _reference(table: str, **definition) -> Source:
+    """A reference CSV under `reference/`, read whole on every run."""
+    return Source(name="reference", table=table, file_format="csv", partitioned=False, **definition)
+
+
+USAGE = _daily(
+    "usage",
+    "usage_requests",
+    "json",
     rebuild_days=("request_id", "requested_at"),
     fields=(
         Field("request_id"),
@@ -81,12 +97,10 @@ USAGE = Source(
     ),
 )
 
-DEPLOYS = Source(
-    name="deploys",
-    table="deploy_records",
-    file_format="csv",
-    partitioned=True,
-    extra_columns=(("dt", "DATE"),),
+DEPLOYS = _daily(
+    "deploys",
+    "deploy_records",
+    "csv",
     fields=(
         Field("deployment_id"),
         Field("change_id"),
@@ -141,11 +155,8 @@ ROSTER = Source(
     ),
 )
 
-PRICE_BOOK = Source(
-    name="reference",
-    table="price_book",
-    file_format="csv",
-    partitioned=False,
+PRICE_BOOK = _reference(
+    "price_book",
     fields=(
         Field("model"),
         Field(
@@ -159,11 +170,8 @@ PRICE_BOOK = Source(
     ),
 )
 
-CONTRACTS = Source(
-    name="reference",
-    table="contracts",
-    file_format="csv",
-    partitioned=False,
+CONTRACTS = _reference(
+    "contracts",
     fields=(
         Field("contract_id"),
         Field("pricing_model", "enum", allowed=("flat_rate", "per_token")),
@@ -181,12 +189,10 @@ CONTRACTS = Source(
 # object per line. `metadata` is a Json column that exports may write as an
 # object or as a string holding one.
 _USAGE_OBJECT = "$.metadata.usage_object"
-LITELLM = Source(
-    name="litellm",
-    table="litellm_spend_logs",
-    file_format="json",
-    partitioned=True,
-    extra_columns=(("dt", "DATE"),),
+LITELLM = _daily(
+    "litellm",
+    "litellm_spend_logs",
+    "json",
     json_text=("metadata", "request_tags"),
     rebuild_days=("request_id", "start_time"),
     fields=(
@@ -254,12 +260,10 @@ _BREAKDOWNS = (
     ("totals_by_model_feature", "ARRAY"),
     ("totals_by_cli", "OBJECT"),
 )
-COPILOT = Source(
-    name="copilot",
-    table="copilot_user_days",
-    file_format="json",
-    partitioned=True,
-    extra_columns=(("dt", "DATE"),),
+COPILOT = _daily(
+    "copilot",
+    "copilot_user_days",
+    "json",
     fields=(
         Field("user_login"),  # first: the record key of a quarantined line
         Field("day", "date", check_delivery=True),
@@ -288,11 +292,8 @@ COPILOT = Source(
 
 # Identity map: how the tools' own identities map to employees.
 IDENTITY_TYPES = ("email", "github_login", "claude_account", "litellm_user", "litellm_api_key")
-IDENTITIES = Source(
-    name="reference",
-    table="identities",
-    file_format="csv",
-    partitioned=False,
+IDENTITIES = _reference(
+    "identities",
     fields=(
         Field("employee_id"),
         Field(
@@ -342,12 +343,10 @@ def _otel_field(name: str, kind: str = "string", **options) -> Field:
     return Field(name, kind, json_path=f"$.{flat}", column=options.pop("column", flat), **options)
 
 
-OTEL = Source(
-    name="otel",
-    table="claude_code_api_requests",
-    file_format="otlp",
-    partitioned=True,
-    extra_columns=(("dt", "DATE"),),
+OTEL = _daily(
+    "otel",
+    "claude_code_api_requests",
+    "otlp",
     rebuild_days=("request_id", "requested_at"),
     fields=(
         _otel_field("event.name"),
