@@ -206,45 +206,34 @@ _EXTRACTED = [
 ] + [dg.AssetKey(["raw", "roster_snapshots"]), dg.AssetKey(["raw", "provider_cost_results"])]
 
 
+# Tables every extraction asset writes to, settled once the extraction ran.
+_AUDITED = {
+    "quarantined_records": "Every rejected line or whole file, with file, line number and reason.",
+    "landing_files": (
+        "One row per landing file: content hash and lines read/loaded/quarantined, "
+        "or why it was quarantined whole or not read at all (ignored)."
+    ),
+    "pseudonym_key": (
+        "The secret key of the email pseudonyms in published audit tables "
+        "(AIW_PSEUDONYM_KEY, else generated once per WORK database)."
+    ),
+    "usage_days_to_rebuild": (
+        "Usage days whose raw rows a partition load removed or added: the days the "
+        "incremental usage model rebuilds next, then empties."
+    ),
+}
+
+
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
-            ["raw", "quarantined_records"],
+            ["raw", table],
             group_name=GROUP,
             kinds={"duckdb"},
             deps=_EXTRACTED,
-            description="Every rejected line or whole file, with file, line number and reason.",
-        ),
-        dg.AssetSpec(
-            ["raw", "landing_files"],
-            group_name=GROUP,
-            kinds={"duckdb"},
-            deps=_EXTRACTED,
-            description=(
-                "One row per landing file: content hash and lines read/loaded/quarantined, "
-                "or why it was quarantined whole or not read at all (ignored)."
-            ),
-        ),
-        dg.AssetSpec(
-            ["raw", "pseudonym_key"],
-            group_name=GROUP,
-            kinds={"duckdb"},
-            deps=_EXTRACTED,
-            description=(
-                "The secret key of the email pseudonyms in published audit tables "
-                "(AIW_PSEUDONYM_KEY, else generated once per WORK database)."
-            ),
-        ),
-        dg.AssetSpec(
-            ["raw", "usage_days_to_rebuild"],
-            group_name=GROUP,
-            kinds={"duckdb"},
-            deps=_EXTRACTED,
-            description=(
-                "Usage days whose raw rows a partition load removed or added: the days the "
-                "incremental usage model rebuilds next, then empties."
-            ),
-        ),
+            description=description,
+        )
+        for table, description in _AUDITED.items()
     ],
 )
 def landing_audit(landing: LandingResource, warehouse: WarehouseResource):
