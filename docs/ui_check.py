@@ -184,12 +184,17 @@ def screenshot(chromium: str, url: str, out: Path) -> str:
             out.write_bytes(base64.b64decode(data))
             return text
     finally:
-        browser_process.terminate()
-        try:
-            browser_process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            browser_process.kill()
-            browser_process.wait()
+        _stop(browser_process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Ask `process` to end; kill it when it has not within 30 seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def check_ui(landing: str, serving: Path, out: Path) -> dict:
@@ -231,12 +236,7 @@ def check_ui(landing: str, serving: Path, out: Path) -> dict:
             url = f"http://127.0.0.1:{port}/assets/{'/'.join(ASSET)}"
             dom = screenshot(chromium, url, out)
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            _stop(server)
     out.with_suffix(".txt").write_text(dom)
     return {**status, "screenshot": str(out), "url": url, "dom": dom}
 
