@@ -26,28 +26,21 @@ def _date(text: str) -> dt.date:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from sample_data import (
-        DEFAULT_BAD_RATE,
-        DEFAULT_DAYS,
-        DEFAULT_EMPLOYEES,
-        DEFAULT_REQUESTS_PER_DEV_DAY,
-        DEFAULT_SEED,
-        DEFAULT_START,
-    )
+    import sample_data as sample  # the generator's defaults
 
     parser = _Parser(prog="aiw", description="ai-impact-warehouse")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     generate = commands.add_parser("generate", help="write a sample landing zone")
     generate.add_argument("--out", required=True, help="folder or fsspec URL")
-    generate.add_argument("--employees", type=int, default=DEFAULT_EMPLOYEES)
-    generate.add_argument("--start", type=_date, default=DEFAULT_START)
-    generate.add_argument("--days", type=int, default=DEFAULT_DAYS)
-    generate.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    generate.add_argument("--employees", type=int, default=sample.DEFAULT_EMPLOYEES)
+    generate.add_argument("--start", type=_date, default=sample.DEFAULT_START)
+    generate.add_argument("--days", type=int, default=sample.DEFAULT_DAYS)
+    generate.add_argument("--seed", type=int, default=sample.DEFAULT_SEED)
     generate.add_argument(
-        "--requests-per-dev-day", type=float, default=DEFAULT_REQUESTS_PER_DEV_DAY
+        "--requests-per-dev-day", type=float, default=sample.DEFAULT_REQUESTS_PER_DEV_DAY
     )
-    generate.add_argument("--bad-rate", type=float, default=DEFAULT_BAD_RATE)
+    generate.add_argument("--bad-rate", type=float, default=sample.DEFAULT_BAD_RATE)
     generate.add_argument(
         "--sources",
         default="gateway",
