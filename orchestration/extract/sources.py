@@ -7,6 +7,10 @@ from dataclasses import dataclass
 from orchestration.extract.fields import SQL_TYPES, Derived, Field, RecordRule
 
 COUNT = "count"
+# Where a raw row was delivered: the delivery day of a partitioned source, and
+# the file and its 1-based line, the columns every raw table leads with.
+DELIVERY_DAY = (("dt", "DATE"),)
+FILE_LINE = (("source_file", "VARCHAR"), ("line_number", "BIGINT"))
 
 
 @dataclass(frozen=True)
@@ -32,8 +36,7 @@ class Source:
     def raw_columns(self) -> list[tuple[str, str]]:
         return [
             *self.extra_columns,
-            ("source_file", "VARCHAR"),
-            ("line_number", "BIGINT"),
+            *FILE_LINE,
             *((f.raw_column, SQL_TYPES[f.kind]) for f in self.fields if f.stored),
             *((d.column, SQL_TYPES[d.kind]) for d in self.derived),
         ]
@@ -47,7 +50,7 @@ def _daily(name: str, table: str, file_format: str, **definition) -> Source:
         table=table,
         file_format=file_format,
         partitioned=True,
-        extra_columns=(("dt", "DATE"),),
+        extra_columns=DELIVERY_DAY,
         **definition,
     )
 

@@ -94,11 +94,10 @@ BUCKET_COLUMNS = (
 # cached, which may not be negative). Every table leads with its landing
 # position: dt, source_file, line_number (1-based line of the file) and, where
 # one line holds many records (OTLP/JSON), record_index (0-based within it).
+LANDING_POSITION = sources.DELIVERY_DAY + sources.FILE_LINE
 CLAUDE_CODE_TABLE = "claude_code_api_requests"
 CLAUDE_CODE_COLUMNS = (
-    ("dt", "DATE"),
-    ("source_file", "VARCHAR"),
-    ("line_number", "BIGINT"),
+    *LANDING_POSITION,
     ("record_index", "BIGINT"),
     ("event_name", "VARCHAR"),  # api_request | api_error
     ("request_id", "VARCHAR"),  # cc- + 32 hex digits (sources.md)
@@ -116,9 +115,7 @@ CLAUDE_CODE_COLUMNS = (
 )
 LITELLM_TABLE = "litellm_spend_logs"
 LITELLM_COLUMNS = (
-    ("dt", "DATE"),
-    ("source_file", "VARCHAR"),
-    ("line_number", "BIGINT"),
+    *LANDING_POSITION,
     ("request_id", "VARCHAR"),
     ("start_time", "TIMESTAMP"),  # UTC (no offset = UTC, for LiteLLM only)
     ("litellm_user", "VARCHAR"),  # the `user` column
@@ -137,9 +134,7 @@ LITELLM_COLUMNS = (
 )
 COPILOT_TABLE = "copilot_user_days"
 COPILOT_COLUMNS = (
-    ("dt", "DATE"),
-    ("source_file", "VARCHAR"),
-    ("line_number", "BIGINT"),
+    *LANDING_POSITION,
     ("day", "DATE"),
     ("user_login", "VARCHAR"),
     ("user_initiated_interaction_count", "BIGINT"),
@@ -153,8 +148,7 @@ COPILOT_COLUMNS = (
 IDENTITIES_TABLE = "identities"
 IDENTITY_TYPES = sources.IDENTITY_TYPES  # defined once, with the identities source
 IDENTITIES_COLUMNS = (
-    ("source_file", "VARCHAR"),
-    ("line_number", "BIGINT"),
+    *sources.FILE_LINE,  # a reference file: no delivery day
     ("employee_id", "VARCHAR"),
     ("identity_type", "VARCHAR"),
     ("identity_value", "VARCHAR"),
