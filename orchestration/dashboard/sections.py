@@ -887,14 +887,13 @@ def _per_org(*layers: alt.Chart, rows: list[dict], height: int, title: alt.Title
     )
 
 
-def _developer_signals_drawn(section: Section, pub: Published, audience: str) -> None:
+def _signals_by_developer(section: Section, pub: Published, audience: str) -> None:
     rows = _shown(_developer_signals(pub), "No developer signal published yet.")
     day = rows[0]["signal_date"]
     section.charts.append(_tokenmaxxing_chart(rows, day))
-    if "is_change_splitting_suspect" in pub.columns(SUSPECTS_TABLE):
-        chart = _change_splitting_chart(rows, day)
-        if chart is not None:
-            section.charts.append(chart)
+    splitting = _change_splitting_chart(rows, day)
+    if splitting is not None:
+        section.charts.append(splitting)
     flagged = [r for r in rows if r["tokenmaxxing"] == "suspect" or r["change_splitting"]]
     if flagged:
         section.table = _flagged_table(flagged)
@@ -953,6 +952,7 @@ def _tokenmaxxing_chart(rows: list[dict], day: str) -> alt.FacetChart:
 
 
 def _change_splitting_chart(rows: list[dict], day: str) -> alt.FacetChart | None:
+    """None when no one shipped lines, or the serving file has no change-splitting signal."""
     # Log scale: a deployment of 0 changed lines cannot be placed (and is rare).
     shippers = [r for r in rows if (r["lines_per_deployment_28d"] or 0) > 0]
     if not shippers:
@@ -1319,7 +1319,7 @@ SECTIONS = [
         "tokens than their peers without shipping more.",
         (
             Part(_signals_in_brief, audience="wide"),
-            Part(_developer_signals_drawn, needs=(SUSPECTS_TABLE,), audience="restricted"),
+            Part(_signals_by_developer, needs=(SUSPECTS_TABLE,), audience="restricted"),
         ),
     ),
     SectionSpec(
