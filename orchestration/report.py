@@ -50,18 +50,14 @@ ORDER BY c.org_name, c.cohort_rank
 
 
 # Estimated vs invoiced for the latest month the provider's report covers in
-# full (marts.cost_reconciliation_monthly decides what is complete and within
-# tolerance).
-RECONCILIATION_SQL = """
-WITH complete AS (
-    SELECT * FROM marts.cost_reconciliation_monthly
-    WHERE is_complete_month
-      AND month = (SELECT max(month) FROM marts.cost_reconciliation_monthly WHERE is_complete_month)
-)
-SELECT any_value(month), string_agg(DISTINCT provider, ', ' ORDER BY provider),
-       CAST(sum(estimated_cost_usd) AS DOUBLE), CAST(sum(invoiced_cost_usd) AS DOUBLE),
-       count(*) FILTER (WHERE NOT within_tolerance), count(*), bool_or(is_unpriced)
-FROM complete HAVING count(*) > 0
+# full: marts.org_headline sums it from marts.cost_reconciliation_monthly, which
+# decides what is complete and within tolerance.
+RECONCILIATION_SQL = f"""
+SELECT reconciliation_month, reconciliation_providers, reconciliation_estimated_cost_usd,
+       reconciliation_invoiced_cost_usd, reconciliation_relative_difference,
+       reconciliation_models_outside_tolerance, reconciliation_models, is_reconciliation_unpriced
+FROM {HEADLINE_TABLE}
+WHERE reconciliation_month IS NOT NULL
 """
 
 
@@ -107,12 +103,12 @@ def _source_lines(sources: list[tuple]) -> list[str]:
 
 def _reconciliation(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
     """The headline row comparing the estimate with the bill, when there is one."""
-    exists = _has_table(con, "marts.cost_reconciliation_monthly")
+    exists = _has_table(con, HEADLINE_TABLE)
     row = con.execute(RECONCILIATION_SQL).fetchone() if exists else None
     if row is None:
         return None
-    month, providers, estimated, invoiced, outside, models, unpriced = row
-    gap = "n/a" if not invoiced else f"{(invoiced - estimated) / invoiced:+.2%}"
+    month, providers, estimated, invoiced, relative, outside, models, unpriced = row
+    gap = "n/a" if relative is None else f"{relative:+.2%}"
     note = f"{outside} of {models} models outside tolerance" if outside else "within tolerance"
     if unpriced:
         note += "; some usage unpriced"

@@ -6,8 +6,7 @@
 --   invoiced:   the cost report's token amount; 0 on a day the report covers
 --               without this model; null on a day it does not cover (nothing
 --               to reconcile yet)
---   tolerance:  |relative_difference| ≤ var('aiw_reconciliation_tolerance');
---               a cell invoiced at 0 is within only when the estimate is 0 too
+--   tolerance:  macros/reconciliation.sql (one rule for days and months)
 -- `provider` is the BI contract's column name, hence the RF04 waivers.
 
 with
@@ -88,7 +87,7 @@ compared as (
 
     select
         *,
-        cast(invoiced_cost_usd as {{ type_double() }}) - estimated_cost_usd as difference_usd
+        {{ reconciliation_difference('estimated_cost_usd', 'invoiced_cost_usd') }} as difference_usd
     from reconciled
 
 )
@@ -100,18 +99,10 @@ select
     estimated_cost_usd,
     cast(invoiced_cost_usd as decimal(38, 14)) as invoiced_cost_usd,
     difference_usd,
-    case
-        when invoiced_cost_usd <> 0
-            then difference_usd / cast(invoiced_cost_usd as {{ type_double() }})
-    end as relative_difference,
+    {{ reconciliation_relative_difference('difference_usd', 'invoiced_cost_usd') }} as relative_difference,
     is_unpriced,
-    case
-        when invoiced_cost_usd is null then null
-        when invoiced_cost_usd = 0 then estimated_cost_usd = 0
-        else
-            abs(difference_usd / cast(invoiced_cost_usd as {{ type_double() }}))
-            <= {{ var('aiw_reconciliation_tolerance') }}
-    end as within_tolerance,
+    {{ within_reconciliation_tolerance('difference_usd', 'estimated_cost_usd', 'invoiced_cost_usd') }}
+        as within_tolerance,
     invoiced_cost_usd is not null as is_invoiced,
     price_book_version
 from compared

@@ -48,7 +48,7 @@ judged as (
 
     select
         monthly.*,
-        cast(monthly.invoiced_cost_usd as {{ type_double() }}) - monthly.estimated_cost_usd
+        {{ reconciliation_difference('monthly.estimated_cost_usd', 'monthly.invoiced_cost_usd') }}
             as difference_usd,
         coalesce(coverage.covered_days, 0) = {{ days_in_month('monthly.month') }}
             as is_complete_month
@@ -64,17 +64,10 @@ compared as (
 
     select
         *,
-        case
-            when invoiced_cost_usd <> 0
-                then difference_usd / cast(invoiced_cost_usd as {{ type_double() }})
-        end as relative_difference,
-        case
-            when invoiced_cost_usd is null then null
-            when invoiced_cost_usd = 0 then estimated_cost_usd = 0
-            else
-                abs(difference_usd / cast(invoiced_cost_usd as {{ type_double() }}))
-                <= {{ var('aiw_reconciliation_tolerance') }}
-        end as within_tolerance
+        {{ reconciliation_relative_difference('difference_usd', 'invoiced_cost_usd') }}
+            as relative_difference,
+        {{ within_reconciliation_tolerance('difference_usd', 'estimated_cost_usd', 'invoiced_cost_usd') }}
+            as within_tolerance
     from judged
 
 )

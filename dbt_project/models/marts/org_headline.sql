@@ -2,7 +2,9 @@
 -- `aiw demo` print and the dashboard shows first), each for the period its
 -- column names: the headline week is the latest week that is no longer
 -- provisional (the latest week while none is final); the other figures cover
--- the whole period of covered days. No row while no week has figures.
+-- the whole period of covered days (int_figures__daily summed over every
+-- row, attributed or not); the reconciliation figures the latest month the
+-- provider's report covers in full. No row while no week has figures.
 
 with
 
@@ -12,21 +14,21 @@ team_weeks as (
 
 ),
 
-usage_daily as (
+covered_days as (
 
-    select * from {{ ref('fct_token_usage_daily') }}
-
-),
-
-deployments as (
-
-    select * from {{ ref('fct_normalized_deployments') }}
+    select * from {{ ref('int_calendar__covered_days') }}
 
 ),
 
-costs as (
+daily_figures as (
 
-    select * from {{ ref('fct_ai_cost_daily') }}
+    select * from {{ ref('int_figures__daily') }}
+
+),
+
+reconciliation_months as (
+
+    select * from {{ ref('cost_reconciliation_monthly') }}
 
 ),
 
@@ -71,26 +73,66 @@ headline_week as (
 period as (
 
     select
-        min(cost_date) as first_covered_day,
-        max(cost_date) as last_covered_day,
-        {{ sum_double('billed_cost_usd') }} as billed_cost_usd,
-        {{ sum_double('flat_rate_cost_usd') }} as flat_rate_cost_usd,
-        {{ sum_double('per_token_cost_usd') }} as per_token_cost_usd
-    from costs
+        min(date_day) as first_covered_day,
+        max(date_day) as last_covered_day
+    from covered_days
 
 ),
 
-usage_totals as (
+totals as (
 
-    select sum(total_tokens) as total_tokens
-    from usage_daily
+    -- a figure without any row of its fact stays null (no usage: no tokens
+    -- figure)
+    select {{ sum_figures() }}
+    from daily_figures
 
 ),
 
-deployment_totals as (
+reconciled_month as (
 
-    select coalesce(sum(case when is_normalized then 1 else 0 end), 0) as normalized_deployments
-    from deployments
+    -- the latest month some provider's report covers in full
+    select max(month) as month  -- noqa: RF04
+    from reconciliation_months
+    where is_complete_month
+
+),
+
+reconciled_cells as (
+
+    -- that month's models of the providers that cover it in full
+    select reconciliation_months.*
+    from reconciliation_months
+    inner join reconciled_month
+        on reconciliation_months.month = reconciled_month.month
+    where reconciliation_months.is_complete_month
+
+),
+
+reconciled_providers as (
+
+    select distinct provider  -- noqa: RF04
+    from reconciled_cells
+
+),
+
+reconciliation as (
+
+    select
+        max(reconciled_cells.month) as reconciliation_month,
+        {{ sum_double('reconciled_cells.estimated_cost_usd') }} as estimated_cost_usd,
+        cast(sum(reconciled_cells.invoiced_cost_usd) as {{ type_double() }}) as invoiced_cost_usd,
+        count(*) as models,
+        sum(case when not reconciled_cells.within_tolerance then 1 else 0 end)
+            as models_outside_tolerance,
+        {{ dbt.bool_or('reconciled_cells.is_unpriced') }} as is_unpriced
+    from reconciled_cells
+
+),
+
+reconciliation_providers as (
+
+    select {{ dbt.listagg('provider', "', '", 'order by provider') }} as providers
+    from reconciled_providers
 
 ),
 
@@ -150,21 +192,31 @@ figures as (
         {{ var('aiw_adoption_target') }} as adoption_target,
         period.first_covered_day,
         period.last_covered_day,
-        deployment_totals.normalized_deployments,
-        usage_totals.total_tokens,
-        period.billed_cost_usd,
-        period.flat_rate_cost_usd,
-        period.per_token_cost_usd,
+        coalesce(totals.normalized_deployments, 0) as normalized_deployments,
+        totals.total_tokens,
+        totals.billed_cost_usd,
+        totals.flat_rate_cost_usd,
+        totals.per_token_cost_usd,
         signal_day.signal_date,
         suspects.tokenmaxxing_suspects,
         suspects.tokenmaxxing_suspects_ever,
         suspects.change_splitting_suspects,
         suspects.change_splitting_suspects_ever,
-        cohort_week.cohort_week_start
+        cohort_week.cohort_week_start,
+        reconciliation.reconciliation_month,
+        reconciliation_providers.providers as reconciliation_providers,
+        reconciliation.estimated_cost_usd as reconciliation_estimated_cost_usd,
+        reconciliation.invoiced_cost_usd as reconciliation_invoiced_cost_usd,
+        {{ reconciliation_difference('reconciliation.estimated_cost_usd', 'reconciliation.invoiced_cost_usd') }}
+            as reconciliation_difference_usd,
+        reconciliation.models as reconciliation_models,
+        reconciliation.models_outside_tolerance as reconciliation_models_outside_tolerance,
+        reconciliation.is_unpriced as is_reconciliation_unpriced
     from headline_week
     cross join period
-    cross join usage_totals
-    cross join deployment_totals
+    cross join totals
+    cross join reconciliation
+    cross join reconciliation_providers
     cross join signal_day
     cross join suspects
     cross join cohort_week
@@ -201,5 +253,17 @@ select
     cast(tokenmaxxing_suspects_ever as {{ dbt.type_bigint() }}) as tokenmaxxing_suspects_ever,
     cast(change_splitting_suspects as {{ dbt.type_bigint() }}) as change_splitting_suspects,
     cast(change_splitting_suspects_ever as {{ dbt.type_bigint() }}) as change_splitting_suspects_ever,
-    cohort_week_start
+    cohort_week_start,
+    reconciliation_month,
+    reconciliation_providers,
+    cast(reconciliation_estimated_cost_usd as {{ type_double() }}) as reconciliation_estimated_cost_usd,
+    cast(reconciliation_invoiced_cost_usd as {{ type_double() }}) as reconciliation_invoiced_cost_usd,
+    cast(
+        {{ reconciliation_relative_difference('reconciliation_difference_usd', 'reconciliation_invoiced_cost_usd') }}
+        as {{ type_double() }}
+    ) as reconciliation_relative_difference,
+    cast(reconciliation_models as {{ dbt.type_bigint() }}) as reconciliation_models,
+    cast(reconciliation_models_outside_tolerance as {{ dbt.type_bigint() }})
+        as reconciliation_models_outside_tolerance,
+    is_reconciliation_unpriced
 from figures

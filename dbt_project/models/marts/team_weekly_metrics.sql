@@ -4,7 +4,8 @@
 -- (by delivered_date, rolled back or not) or fct_ai_cost_daily.
 -- Developers of a team in week W, and which of them are AI-active, come from
 -- int_developers__weekly (developers on the Sunday of W); tokens, deployments
--- and cost cover everyone attributed to the team (team on the event's day).
+-- and cost cover everyone attributed to the team (team on the event's day):
+-- the team's rows of int_figures__daily in the week.
 
 with
 
@@ -32,62 +33,22 @@ team_history as (
 
 ),
 
-usage_daily as (
+figures as (
 
-    select * from {{ ref('fct_token_usage_daily') }}
-
-),
-
-deployments as (
-
-    select * from {{ ref('fct_normalized_deployments') }}
+    select * from {{ ref('int_figures__daily') }}
 
 ),
 
-costs as (
+team_figures as (
 
-    select * from {{ ref('fct_ai_cost_daily') }}
-
-),
-
-usage_weekly as (
-
+    -- everyone attributed to the team on the event's day, developer or not
     select
-        {{ week_start('usage_date') }} as week_start,
+        week_start,
         team_id,
-        sum(total_tokens) as total_tokens
-    from usage_daily
+        {{ sum_figures() }}
+    from figures
     where team_id is not null
-    group by {{ week_start('usage_date') }}, team_id
-
-),
-
-deployments_weekly as (
-
-    select
-        {{ week_start('delivered_date') }} as week_start,
-        team_id,
-        count(*) as delivered_changes,
-        sum(case when is_normalized then 1 else 0 end) as normalized_deployments,
-        sum(case when is_normalized and is_ai_assisted then 1 else 0 end)
-            as ai_assisted_normalized_deployments
-    from deployments
-    where team_id is not null
-    group by {{ week_start('delivered_date') }}, team_id
-
-),
-
-costs_weekly as (
-
-    select
-        {{ week_start('cost_date') }} as week_start,
-        team_id,
-        {{ sum_double('billed_cost_usd') }} as billed_cost_usd,
-        {{ sum_double('per_token_cost_usd') }} as per_token_cost_usd,
-        {{ sum_double('flat_rate_cost_usd') }} as flat_rate_cost_usd
-    from costs
-    where team_id is not null
-    group by {{ week_start('cost_date') }}, team_id
+    group by week_start, team_id
 
 ),
 
@@ -118,21 +79,7 @@ team_weeks as (
     select
         week_start,
         team_id
-    from usage_weekly
-
-    union distinct
-
-    select
-        week_start,
-        team_id
-    from deployments_weekly
-
-    union distinct
-
-    select
-        week_start,
-        team_id
-    from costs_weekly
+    from team_figures
 
 ),
 
@@ -189,14 +136,14 @@ metrics as (
         team_names.org_name,
         coalesce(developers_weekly.developers, 0) as developers,
         coalesce(developers_weekly.ai_active_developers, 0) as ai_active_developers,
-        coalesce(usage_weekly.total_tokens, 0) as total_tokens,
-        coalesce(deployments_weekly.normalized_deployments, 0) as normalized_deployments,
-        coalesce(deployments_weekly.ai_assisted_normalized_deployments, 0)
+        coalesce(team_figures.total_tokens, 0) as total_tokens,
+        coalesce(team_figures.normalized_deployments, 0) as normalized_deployments,
+        coalesce(team_figures.ai_assisted_normalized_deployments, 0)
             as ai_assisted_normalized_deployments,
-        coalesce(costs_weekly.billed_cost_usd, 0) as billed_cost_usd,
-        coalesce(costs_weekly.per_token_cost_usd, 0) as per_token_cost_usd,
-        coalesce(costs_weekly.flat_rate_cost_usd, 0) as flat_rate_cost_usd,
-        coalesce(deployments_weekly.delivered_changes, 0) as delivered_changes,
+        coalesce(team_figures.billed_cost_usd, 0) as billed_cost_usd,
+        coalesce(team_figures.per_token_cost_usd, 0) as per_token_cost_usd,
+        coalesce(team_figures.flat_rate_cost_usd, 0) as flat_rate_cost_usd,
+        coalesce(team_figures.delivered_changes, 0) as delivered_changes,
         {{ is_provisional_week('team_weeks.week_start', 'last_covered_day.last_day') }} as is_provisional
     from team_weeks
     cross join last_covered_day
@@ -204,18 +151,10 @@ metrics as (
         on
             team_weeks.week_start = developers_weekly.week_start
             and team_weeks.team_id = developers_weekly.team_id
-    left join usage_weekly
+    left join team_figures
         on
-            team_weeks.week_start = usage_weekly.week_start
-            and team_weeks.team_id = usage_weekly.team_id
-    left join deployments_weekly
-        on
-            team_weeks.week_start = deployments_weekly.week_start
-            and team_weeks.team_id = deployments_weekly.team_id
-    left join costs_weekly
-        on
-            team_weeks.week_start = costs_weekly.week_start
-            and team_weeks.team_id = costs_weekly.team_id
+            team_weeks.week_start = team_figures.week_start
+            and team_weeks.team_id = team_figures.team_id
     left join team_names
         on
             team_weeks.week_start = team_names.week_start

@@ -28,30 +28,22 @@ windows as (
 
 peer_medians as (
 
+    -- peers: the org's developers on the day with tokens_28d > 0; splitting
+    -- peers: those of them with normalized_deployments_28d > 0 (a median
+    -- ignores the nulls the other peers give it)
     select
         date_day,
         org_name,
         count(*) as peers,
         {{ median('tokens_28d') }} as peer_median_tokens_28d,
-        {{ median('normalized_deployments_28d') }} as peer_median_normalized_deployments_28d
+        {{ median('normalized_deployments_28d') }} as peer_median_normalized_deployments_28d,
+        sum(case when normalized_deployments_28d > 0 then 1 else 0 end) as splitting_peers,
+        {{ median('case when normalized_deployments_28d > 0 then normalized_deployments_28d end') }}
+            as splitting_peer_median_normalized_deployments_28d,
+        {{ median('case when normalized_deployments_28d > 0 then lines_per_deployment_28d end') }}
+            as peer_median_lines_per_deployment_28d
     from windows
     where tokens_28d > 0
-    group by date_day, org_name
-
-),
-
-splitting_peer_medians as (
-
-    select
-        date_day,
-        org_name,
-        count(*) as splitting_peers,
-        {{ median('normalized_deployments_28d') }} as splitting_peer_median_normalized_deployments_28d,
-        {{ median('lines_per_deployment_28d') }} as peer_median_lines_per_deployment_28d
-    from windows
-    where
-        tokens_28d > 0
-        and normalized_deployments_28d > 0
     group by date_day, org_name
 
 )
@@ -71,14 +63,14 @@ select
     ) as is_tokenmaxxing_suspect,
     windows.lines_changed_28d,
     windows.lines_per_deployment_28d,
-    splitting_peer_medians.peer_median_lines_per_deployment_28d,
+    peer_medians.peer_median_lines_per_deployment_28d,
     coalesce(
         windows.normalized_deployments_28d
-        >= 3 * splitting_peer_medians.splitting_peer_median_normalized_deployments_28d
+        >= 3 * peer_medians.splitting_peer_median_normalized_deployments_28d
         -- lines / deployments <= 0.2 × median, multiplied out so that a
         -- value exactly on the line is not lost to floating-point rounding
         and 5 * windows.lines_changed_28d
-        <= splitting_peer_medians.peer_median_lines_per_deployment_28d
+        <= peer_medians.peer_median_lines_per_deployment_28d
         * windows.normalized_deployments_28d,
         false
     ) as is_change_splitting_suspect,
@@ -91,15 +83,11 @@ select
         end
         as {{ type_double() }}
     ) as tokens_to_peer_median_ratio,
-    cast(coalesce(splitting_peer_medians.splitting_peers, 0) as {{ dbt.type_bigint() }})
+    cast(coalesce(peer_medians.splitting_peers, 0) as {{ dbt.type_bigint() }})
         as splitting_peers,
-    splitting_peer_medians.splitting_peer_median_normalized_deployments_28d
+    peer_medians.splitting_peer_median_normalized_deployments_28d
 from windows
 left join peer_medians
     on
         windows.date_day = peer_medians.date_day
         and {{ null_safe_equals('windows.org_name', 'peer_medians.org_name') }}
-left join splitting_peer_medians
-    on
-        windows.date_day = splitting_peer_medians.date_day
-        and {{ null_safe_equals('windows.org_name', 'splitting_peer_medians.org_name') }}

@@ -4,8 +4,8 @@
 -- team those were attributed to. Weeks: every week containing a covered day or
 -- attributed activity. Every weekly model counts developers and AI-active
 -- developers from here (team_weekly_metrics by team, ai_cohort_weekly and
--- cost_per_deployment_by_usage_decile by developer); the figures come from the
--- facts that define them.
+-- cost_per_deployment_by_usage_decile by developer); the figures are their
+-- rows of int_figures__daily in the week, whatever team the events went to.
 
 with
 
@@ -27,21 +27,9 @@ history as (
 
 ),
 
-usage_daily as (
+figures as (
 
-    select * from {{ ref('fct_token_usage_daily') }}
-
-),
-
-deployments as (
-
-    select * from {{ ref('fct_normalized_deployments') }}
-
-),
-
-costs as (
-
-    select * from {{ ref('fct_ai_cost_daily') }}
+    select * from {{ ref('int_figures__daily') }}
 
 ),
 
@@ -73,42 +61,16 @@ ai_active_weeks as (
 
 ),
 
-tokens_weekly as (
+employee_weeks as (
 
+    -- their figures of the week, whatever team the events were attributed to
     select
-        {{ week_start('usage_date') }} as week_start,
+        week_start,
         employee_id,
-        sum(total_tokens) as total_tokens
-    from usage_daily
+        {{ sum_figures() }}
+    from figures
     where employee_id is not null
-    group by {{ week_start('usage_date') }}, employee_id
-
-),
-
-deployments_weekly as (
-
-    select
-        {{ week_start('delivered_date') }} as week_start,
-        employee_id,
-        sum(case when is_normalized then 1 else 0 end) as normalized_deployments,
-        sum(case when is_normalized and is_ai_assisted then 1 else 0 end)
-            as ai_assisted_normalized_deployments
-    from deployments
-    where employee_id is not null
-    group by {{ week_start('delivered_date') }}, employee_id
-
-),
-
-costs_weekly as (
-
-    select
-        {{ week_start('cost_date') }} as week_start,
-        employee_id,
-        {{ sum_double('billed_cost_usd') }} as billed_cost_usd,
-        {{ sum_double('per_token_cost_usd') }} as per_token_cost_usd
-    from costs
-    where employee_id is not null
-    group by {{ week_start('cost_date') }}, employee_id
+    group by week_start, employee_id
 
 ),
 
@@ -116,11 +78,7 @@ weeks as (
 
     select week_start from covered_weeks
     union distinct
-    select week_start from tokens_weekly
-    union distinct
-    select week_start from deployments_weekly
-    union distinct
-    select week_start from costs_weekly
+    select week_start from employee_weeks
 
 ),
 
@@ -151,13 +109,13 @@ select
     sunday_developers.org_name,
     covered_weeks.week_start is not null as is_covered_week,
     ai_active_weeks.employee_id is not null as is_ai_active,
-    cast(coalesce(tokens_weekly.total_tokens, 0) as {{ dbt.type_bigint() }}) as total_tokens,
-    cast(coalesce(deployments_weekly.normalized_deployments, 0) as {{ dbt.type_bigint() }})
+    cast(coalesce(employee_weeks.total_tokens, 0) as {{ dbt.type_bigint() }}) as total_tokens,
+    cast(coalesce(employee_weeks.normalized_deployments, 0) as {{ dbt.type_bigint() }})
         as normalized_deployments,
-    cast(coalesce(deployments_weekly.ai_assisted_normalized_deployments, 0) as {{ dbt.type_bigint() }})
+    cast(coalesce(employee_weeks.ai_assisted_normalized_deployments, 0) as {{ dbt.type_bigint() }})
         as ai_assisted_normalized_deployments,
-    cast(coalesce(costs_weekly.billed_cost_usd, 0) as {{ type_double() }}) as billed_cost_usd,
-    cast(coalesce(costs_weekly.per_token_cost_usd, 0) as {{ type_double() }}) as per_token_cost_usd
+    cast(coalesce(employee_weeks.billed_cost_usd, 0) as {{ type_double() }}) as billed_cost_usd,
+    cast(coalesce(employee_weeks.per_token_cost_usd, 0) as {{ type_double() }}) as per_token_cost_usd
 from sunday_developers
 left join covered_weeks
     on sunday_developers.week_start = covered_weeks.week_start
@@ -165,15 +123,7 @@ left join ai_active_weeks
     on
         sunday_developers.week_start = ai_active_weeks.week_start
         and sunday_developers.employee_id = ai_active_weeks.employee_id
-left join tokens_weekly
+left join employee_weeks
     on
-        sunday_developers.week_start = tokens_weekly.week_start
-        and sunday_developers.employee_id = tokens_weekly.employee_id
-left join deployments_weekly
-    on
-        sunday_developers.week_start = deployments_weekly.week_start
-        and sunday_developers.employee_id = deployments_weekly.employee_id
-left join costs_weekly
-    on
-        sunday_developers.week_start = costs_weekly.week_start
-        and sunday_developers.employee_id = costs_weekly.employee_id
+        sunday_developers.week_start = employee_weeks.week_start
+        and sunday_developers.employee_id = employee_weeks.employee_id
