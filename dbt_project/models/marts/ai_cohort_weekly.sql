@@ -76,7 +76,7 @@ grouped as (
         sum(normalized_deployments) as normalized_deployments,
         sum(ai_assisted_normalized_deployments) as ai_assisted_normalized_deployments,
         {{ sum_double('billed_cost_usd') }} as billed_cost_usd,
-        count(*) < {{ var('aiw_min_group_size', 5) }} as is_suppressed
+        {{ is_below_min_group_size('count(*)') }} as is_suppressed
     from cohorts
     group by week_start, org_name, cohort, cohort_rank
 
@@ -94,38 +94,23 @@ select
     grouped.org_name,
     grouped.cohort,
     cast(grouped.developers as {{ dbt.type_bigint() }}) as developers,
-    cast(
-        case when not grouped.is_suppressed then grouped.normalized_deployments end
-        as {{ dbt.type_bigint() }}
-    ) as normalized_deployments,
-    cast(
-        case when not grouped.is_suppressed then grouped.normalized_deployments * 1.0 / grouped.developers end
-        as {{ type_double() }}
-    ) as normalized_deployments_per_developer,
-    cast(
-        case when not grouped.is_suppressed then grouped.billed_cost_usd end
-        as {{ type_double() }}
-    ) as billed_cost_usd,
-    cast(
-        case
-            when not grouped.is_suppressed and grouped.normalized_deployments > 0
-                then grouped.billed_cost_usd / grouped.normalized_deployments
-        end
-        as {{ type_double() }}
-    ) as cost_per_normalized_deployment,
-    cast(
-        case
-            when not grouped.is_suppressed and grouped.normalized_deployments > 0
-                then grouped.ai_assisted_normalized_deployments * 1.0 / grouped.normalized_deployments
-        end
-        as {{ type_double() }}
-    ) as ai_assisted_share,
+    cast({{ unless_suppressed('grouped.normalized_deployments', 'grouped.is_suppressed') }} as {{ dbt.type_bigint() }})
+        as normalized_deployments,
+    {{ unless_suppressed(
+        ratio('grouped.normalized_deployments', 'grouped.developers'), 'grouped.is_suppressed'
+    ) }} as normalized_deployments_per_developer,
+    cast({{ unless_suppressed('grouped.billed_cost_usd', 'grouped.is_suppressed') }} as {{ type_double() }})
+        as billed_cost_usd,
+    {{ unless_suppressed(
+        ratio('grouped.billed_cost_usd', 'grouped.normalized_deployments'), 'grouped.is_suppressed'
+    ) }} as cost_per_normalized_deployment,
+    {{ unless_suppressed(
+        ratio('grouped.ai_assisted_normalized_deployments', 'grouped.normalized_deployments'), 'grouped.is_suppressed'
+    ) }} as ai_assisted_share,
     grouped.is_suppressed,
     cast(grouped.cohort_rank as {{ dbt.type_int() }}) as cohort_rank,
-    cast(
-        case when not grouped.is_suppressed then grouped.total_tokens end
-        as {{ dbt.type_bigint() }}
-    ) as total_tokens,
+    cast({{ unless_suppressed('grouped.total_tokens', 'grouped.is_suppressed') }} as {{ dbt.type_bigint() }})
+        as total_tokens,
     {{ is_provisional_week('grouped.week_start', 'last_covered_day.last_day') }} as is_provisional
 from grouped
 cross join last_covered_day

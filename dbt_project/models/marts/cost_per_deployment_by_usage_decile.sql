@@ -62,7 +62,7 @@ flagged as (
 
     select
         *,
-        developers < {{ var('aiw_min_group_size', 5) }} as is_suppressed
+        {{ is_below_min_group_size('developers') }} as is_suppressed
     from deciles
 
 )

@@ -180,14 +180,9 @@ figures as (
         headline_week.is_provisional as is_headline_week_provisional,
         headline_week.developers,
         headline_week.ai_active_developers,
-        case
-            when headline_week.developers > 0
-                then headline_week.ai_active_developers * 1.0 / headline_week.developers
-        end as adoption_rate,
-        case
-            when headline_week.developers > 0
-                then headline_week.normalized_deployments * 1.0 / headline_week.developers
-        end as normalized_deployments_per_developer,
+        {{ ratio('headline_week.ai_active_developers', 'headline_week.developers') }} as adoption_rate,
+        {{ ratio('headline_week.normalized_deployments', 'headline_week.developers') }}
+            as normalized_deployments_per_developer,
         -- the organisation's adoption target (metrics.md), set in one place
         {{ var('aiw_adoption_target') }} as adoption_target,
         period.first_covered_day,
@@ -237,15 +232,9 @@ select
     last_covered_day,
     cast(normalized_deployments as {{ dbt.type_bigint() }}) as normalized_deployments,
     cast(total_tokens as {{ dbt.type_bigint() }}) as total_tokens,
-    cast(
-        case when normalized_deployments > 0 then total_tokens * 1.0 / normalized_deployments end
-        as {{ type_double() }}
-    ) as tokens_per_normalized_deployment,
+    {{ ratio('total_tokens', 'normalized_deployments') }} as tokens_per_normalized_deployment,
     cast(billed_cost_usd as {{ type_double() }}) as billed_cost_usd,
-    cast(
-        case when normalized_deployments > 0 then billed_cost_usd / normalized_deployments end
-        as {{ type_double() }}
-    ) as cost_per_normalized_deployment,
+    {{ ratio('billed_cost_usd', 'normalized_deployments') }} as cost_per_normalized_deployment,
     cast(flat_rate_cost_usd as {{ type_double() }}) as flat_rate_cost_usd,
     cast(per_token_cost_usd as {{ type_double() }}) as per_token_cost_usd,
     signal_date,

@@ -42,13 +42,7 @@ figures as (
 team_figures as (
 
     -- everyone attributed to the team on the event's day, developer or not
-    select
-        week_start,
-        team_id,
-        {{ sum_figures() }}
-    from figures
-    where team_id is not null
-    group by week_start, team_id
+    {{ weekly_figures('figures', 'team_id') }}
 
 ),
 
@@ -170,30 +164,18 @@ select
     org_name,
     cast(developers as {{ dbt.type_bigint() }}) as developers,
     cast(ai_active_developers as {{ dbt.type_bigint() }}) as ai_active_developers,
-    cast(
-        case when developers > 0 then ai_active_developers * 1.0 / developers end
-        as {{ type_double() }}
-    ) as adoption_rate,
+    {{ ratio('ai_active_developers', 'developers') }} as adoption_rate,
     cast(total_tokens as {{ dbt.type_bigint() }}) as total_tokens,
     cast(normalized_deployments as {{ dbt.type_bigint() }}) as normalized_deployments,
     cast(ai_assisted_normalized_deployments as {{ dbt.type_bigint() }})
         as ai_assisted_normalized_deployments,
-    cast(
-        case when developers > 0 then normalized_deployments * 1.0 / developers end
-        as {{ type_double() }}
-    ) as normalized_deployments_per_developer,
+    {{ ratio('normalized_deployments', 'developers') }} as normalized_deployments_per_developer,
     cast(billed_cost_usd as {{ type_double() }}) as billed_cost_usd,
-    cast(
-        case when normalized_deployments > 0 then billed_cost_usd / normalized_deployments end
-        as {{ type_double() }}
-    ) as cost_per_normalized_deployment,
+    {{ ratio('billed_cost_usd', 'normalized_deployments') }} as cost_per_normalized_deployment,
     is_provisional,
-    cast(
-        case when normalized_deployments > 0 then total_tokens * 1.0 / normalized_deployments end
-        as {{ type_double() }}
-    ) as tokens_per_normalized_deployment,
+    {{ ratio('total_tokens', 'normalized_deployments') }} as tokens_per_normalized_deployment,
     cast(per_token_cost_usd as {{ type_double() }}) as per_token_cost_usd,
     cast(flat_rate_cost_usd as {{ type_double() }}) as flat_rate_cost_usd,
     cast(delivered_changes as {{ dbt.type_bigint() }}) as delivered_changes,
-    developers < {{ var('aiw_min_group_size', 5) }} as is_below_min_group_size
+    {{ is_below_min_group_size('developers') }} as is_below_min_group_size
 from metrics

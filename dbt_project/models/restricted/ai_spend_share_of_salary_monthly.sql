@@ -80,7 +80,7 @@ flagged as (
 
     select
         *,
-        employees < {{ var('aiw_min_group_size', 5) }} as is_suppressed
+        {{ is_below_min_group_size('employees') }} as is_suppressed
     from aggregated
 
 )
@@ -88,19 +88,13 @@ flagged as (
 select
     month_start as month,  -- noqa: RF04
     job_level,
-    cast(case when not is_suppressed then employees end as {{ dbt.type_bigint() }}) as employees,
-    cast(case when not is_suppressed then employee_days end as {{ dbt.type_bigint() }}) as employee_days,
-    cast(case when not is_suppressed then salary_cost_usd end as {{ type_double() }}) as salary_cost_usd,
-    cast(case when not is_suppressed then per_token_cost_usd end as {{ type_double() }}) as per_token_cost_usd,
-    cast(case when not is_suppressed then flat_rate_cost_usd end as {{ type_double() }}) as flat_rate_cost_usd,
-    cast(case when not is_suppressed then billed_cost_usd end as {{ type_double() }}) as billed_cost_usd,
-    cast(
-        case when not is_suppressed and salary_cost_usd > 0 then per_token_cost_usd / salary_cost_usd end
-        as {{ type_double() }}
-    ) as per_token_share_of_salary,
-    cast(
-        case when not is_suppressed and salary_cost_usd > 0 then billed_cost_usd / salary_cost_usd end
-        as {{ type_double() }}
-    ) as billed_share_of_salary,
+    cast({{ unless_suppressed('employees') }} as {{ dbt.type_bigint() }}) as employees,
+    cast({{ unless_suppressed('employee_days') }} as {{ dbt.type_bigint() }}) as employee_days,
+    cast({{ unless_suppressed('salary_cost_usd') }} as {{ type_double() }}) as salary_cost_usd,
+    cast({{ unless_suppressed('per_token_cost_usd') }} as {{ type_double() }}) as per_token_cost_usd,
+    cast({{ unless_suppressed('flat_rate_cost_usd') }} as {{ type_double() }}) as flat_rate_cost_usd,
+    cast({{ unless_suppressed('billed_cost_usd') }} as {{ type_double() }}) as billed_cost_usd,
+    {{ unless_suppressed(ratio('per_token_cost_usd', 'salary_cost_usd')) }} as per_token_share_of_salary,
+    {{ unless_suppressed(ratio('billed_cost_usd', 'salary_cost_usd')) }} as billed_share_of_salary,
     is_suppressed
 from flagged

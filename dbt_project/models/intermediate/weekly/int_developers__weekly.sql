@@ -64,13 +64,7 @@ ai_active_weeks as (
 employee_weeks as (
 
     -- their figures of the week, whatever team the events were attributed to
-    select
-        week_start,
-        employee_id,
-        {{ sum_figures() }}
-    from figures
-    where employee_id is not null
-    group by week_start, employee_id
+    {{ weekly_figures('figures', 'employee_id') }}
 
 ),
 

@@ -1,7 +1,7 @@
 -- Grain: date_day × employee_id × team_id, the employee and their team on the
 -- event's day (either null: unattributed, or no team that day). The facts
 -- that define the figures side by side, so that each weekly or whole-period
--- figure is one sum over these rows (macro sum_figures): a developer's week
+-- figure is one sum over these rows (macros/sum_figures.sql): a developer's week
 -- (int_developers__weekly) over the employee's rows, whatever their team; a
 -- team's week (team_weekly_metrics) over the team's rows, developers or not;
 -- the organisation's period (org_headline) over every row. A figure is null
@@ -11,24 +11,6 @@
 
 with
 
-usage_daily as (
-
-    select * from {{ ref('fct_token_usage_daily') }}
-
-),
-
-deployments as (
-
-    select * from {{ ref('fct_normalized_deployments') }}
-
-),
-
-costs as (
-
-    select * from {{ ref('fct_ai_cost_daily') }}
-
-),
-
 fact_rows as (
 
     select
@@ -36,13 +18,13 @@ fact_rows as (
         employee_id,
         team_id,
         total_tokens,
-        cast(null as {{ dbt.type_bigint() }}) as delivered_changes,
-        cast(null as {{ dbt.type_bigint() }}) as normalized_deployments,
-        cast(null as {{ dbt.type_bigint() }}) as ai_assisted_normalized_deployments,
-        cast(null as {{ type_double() }}) as billed_cost_usd,
-        cast(null as {{ type_double() }}) as per_token_cost_usd,
-        cast(null as {{ type_double() }}) as flat_rate_cost_usd
-    from usage_daily
+        null as delivered_changes,
+        null as normalized_deployments,
+        null as ai_assisted_normalized_deployments,
+        null as billed_cost_usd,
+        null as per_token_cost_usd,
+        null as flat_rate_cost_usd
+    from {{ ref('fct_token_usage_daily') }}
 
     union all
 
@@ -58,7 +40,7 @@ fact_rows as (
         null as billed_cost_usd,
         null as per_token_cost_usd,
         null as flat_rate_cost_usd
-    from deployments
+    from {{ ref('fct_normalized_deployments') }}
 
     union all
 
@@ -73,19 +55,7 @@ fact_rows as (
         billed_cost_usd,
         per_token_cost_usd,
         flat_rate_cost_usd
-    from costs
-
-),
-
-summed as (
-
-    select
-        date_day,
-        employee_id,
-        team_id,
-        {{ sum_figures() }}
-    from fact_rows
-    group by date_day, employee_id, team_id
+    from {{ ref('fct_ai_cost_daily') }}
 
 )
 
@@ -94,12 +64,6 @@ select
     {{ week_start('date_day') }} as week_start,
     employee_id,
     team_id,
-    cast(total_tokens as {{ dbt.type_bigint() }}) as total_tokens,
-    cast(delivered_changes as {{ dbt.type_bigint() }}) as delivered_changes,
-    cast(normalized_deployments as {{ dbt.type_bigint() }}) as normalized_deployments,
-    cast(ai_assisted_normalized_deployments as {{ dbt.type_bigint() }})
-        as ai_assisted_normalized_deployments,
-    cast(billed_cost_usd as {{ type_double() }}) as billed_cost_usd,
-    cast(per_token_cost_usd as {{ type_double() }}) as per_token_cost_usd,
-    cast(flat_rate_cost_usd as {{ type_double() }}) as flat_rate_cost_usd
-from summed
+    {{ sum_figures() }}
+from fact_rows
+group by date_day, employee_id, team_id
