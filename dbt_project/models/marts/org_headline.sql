@@ -131,7 +131,7 @@ reconciliation as (
 
 reconciliation_providers as (
 
-    select {{ dbt.listagg('provider', "', '", 'order by provider') }} as providers
+    select {{ sorted_listagg('provider', "', '") }} as providers
     from reconciled_providers
 
 ),
