@@ -87,30 +87,30 @@ last_covered_day as (
     select max(date_day) as last_day
     from covered_days
 
+),
+
+dated as (
+
+    select
+        grouped.*,
+        last_covered_day.last_day
+    from grouped
+    cross join last_covered_day
+
 )
 
 select
-    grouped.week_start,
-    grouped.org_name,
-    grouped.cohort,
-    cast(grouped.developers as {{ dbt.type_bigint() }}) as developers,
-    cast({{ unless_suppressed('grouped.normalized_deployments', 'grouped.is_suppressed') }} as {{ dbt.type_bigint() }})
-        as normalized_deployments,
-    {{ unless_suppressed(
-        ratio('grouped.normalized_deployments', 'grouped.developers'), 'grouped.is_suppressed'
-    ) }} as normalized_deployments_per_developer,
-    cast({{ unless_suppressed('grouped.billed_cost_usd', 'grouped.is_suppressed') }} as {{ type_double() }})
-        as billed_cost_usd,
-    {{ unless_suppressed(
-        ratio('grouped.billed_cost_usd', 'grouped.normalized_deployments'), 'grouped.is_suppressed'
-    ) }} as cost_per_normalized_deployment,
-    {{ unless_suppressed(
-        ratio('grouped.ai_assisted_normalized_deployments', 'grouped.normalized_deployments'), 'grouped.is_suppressed'
-    ) }} as ai_assisted_share,
-    grouped.is_suppressed,
-    cast(grouped.cohort_rank as {{ dbt.type_int() }}) as cohort_rank,
-    cast({{ unless_suppressed('grouped.total_tokens', 'grouped.is_suppressed') }} as {{ dbt.type_bigint() }})
-        as total_tokens,
-    {{ is_provisional_week('grouped.week_start', 'last_covered_day.last_day') }} as is_provisional
-from grouped
-cross join last_covered_day
+    week_start,
+    org_name,
+    cohort,
+    cast(developers as {{ dbt.type_bigint() }}) as developers,
+    cast({{ unless_suppressed('normalized_deployments') }} as {{ dbt.type_bigint() }}) as normalized_deployments,
+    {{ unless_suppressed(ratio('normalized_deployments', 'developers')) }} as normalized_deployments_per_developer,
+    cast({{ unless_suppressed('billed_cost_usd') }} as {{ type_double() }}) as billed_cost_usd,
+    {{ unless_suppressed(ratio('billed_cost_usd', 'normalized_deployments')) }} as cost_per_normalized_deployment,
+    {{ unless_suppressed(ratio('ai_assisted_normalized_deployments', 'normalized_deployments')) }} as ai_assisted_share,
+    is_suppressed,
+    cast(cohort_rank as {{ dbt.type_int() }}) as cohort_rank,
+    cast({{ unless_suppressed('total_tokens') }} as {{ dbt.type_bigint() }}) as total_tokens,
+    {{ is_provisional_week('week_start', 'last_day') }} as is_provisional
+from dated
