@@ -16,11 +16,11 @@ import pytest
 from data_quality.checks import SPECS_BY_NAME
 from data_quality.config import DQConfig
 from data_quality.core import Scope
-from orchestration.extract import PRICE_BOOK, extract_all, load_provider_costs, load_reference
+from orchestration.extract import PRICE_BOOK, load_provider_costs, load_reference
 from orchestration.landing import LandingZone
 from sample_data.provider_costs import TOKEN_TYPES, VENDOR_TOKEN_TYPES
 from tests.cost_pages import bucket, token_result, web_search_result, write_page
-from tests.dbt._dbt import failures, run_dbt
+from tests.dbt._dbt import extract_landing, run_dbt_ok
 from tests.landing_builder import usage_record, write_text, write_usage
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dbt_reconciliation")]
@@ -118,11 +118,8 @@ def built(tmp_path_factory):
     work = tmp_path_factory.mktemp("reconciliation")
     root, db = work / "landing", work / "work.duckdb"
     build_landing(root)
-    con = duckdb.connect(str(db))
-    extract_all(con, str(root))
-    con.close()
-    result = run_dbt(["build", *SELECT, *WINDOW], work, db)
-    assert result.success, "\n".join(failures(result))
+    extract_landing(root, db)
+    run_dbt_ok(["build", *SELECT, *WINDOW], work, db)
     return work, root, db
 
 
@@ -181,9 +178,8 @@ def test_complete_month_within_tolerance_passes_and_a_correction_reprices_and_bl
     write_text(root, "reference/price_book.csv", price_book(wrong))
     with duckdb.connect(str(db)) as con:
         load_reference(con, LandingZone(str(root)), PRICE_BOOK)
-    result = run_dbt(["build", *SELECT, *WINDOW], work, db)
     # the models build; it is the blocking quality check that stops publishing
-    assert result.success, "\n".join(failures(result))
+    run_dbt_ok(["build", *SELECT, *WINDOW], work, db)
     after = {(r[0], r[1]): r[5] for r in daily(db)}
 
     # every sonnet day was re-priced with the corrected rows, and says so
@@ -217,12 +213,11 @@ def test_cents_become_dollars_exactly_over_a_million_rows(tmp_path):
     con.close()
     assert drifting != 1000.0  # what a float pipeline would report
 
-    result = run_dbt(
+    run_dbt_ok(
         ["run", "--select", "stg_provider_costs__cost_results int_provider_costs__invoiced_daily"],
         tmp_path,
         db,
     )
-    assert result.success, "\n".join(failures(result))
     with duckdb.connect(str(db), read_only=True) as con:
         (invoiced,) = con.execute(
             "SELECT invoiced_cost_usd FROM intermediate.int_provider_costs__invoiced_daily"

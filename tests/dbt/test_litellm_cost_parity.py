@@ -19,9 +19,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.extract import extract_all
 from orchestration.settings import REPO_ROOT
-from tests.dbt._dbt import failures, run_dbt
+from tests.dbt._dbt import extract_landing, run_dbt_ok
 from tests.landing_builder import usage_record, write_text, write_usage
 
 pytestmark = [pytest.mark.slow]
@@ -104,12 +103,9 @@ def warehouse_costs(tmp_path: Path) -> list[float]:
         for i, (model, tier, *counts) in enumerate(REQUESTS)
     ]  # fmt: skip
     write_usage(root, DAY, "gw-0.jsonl.gz", lines)
-    con = duckdb.connect(str(db))
-    extract_all(con, str(root))
-    con.close()
+    extract_landing(root, db)
     window = ["--event-time-start", DAY, "--event-time-end", "2026-04-08"]
-    result = run_dbt(["run", "--select", "+int_usage__daily_priced", *window], tmp_path, db)
-    assert result.success, "\n".join(failures(result))
+    run_dbt_ok(["run", "--select", "+int_usage__daily_priced", *window], tmp_path, db)
     with duckdb.connect(str(db), read_only=True) as con:
         rows = dict(
             con.execute(

