@@ -11,7 +11,7 @@ from sample_data import generate_landing
 START = dt.date(2026, 3, 2)
 
 
-def generated_landing(landing: Path, **size) -> dict:
-    """Write the landing zone at `landing` from START, with no progress output;
+def generated_landing(landing: Path, *, start: dt.date = START, **size) -> dict:
+    """Write the landing zone at `landing` from `start`, with no progress output;
     `size` is generate_landing's employees, days, seed, ...; return the truth."""
-    return generate_landing(out=str(landing), start=START, progress=False, **size)
+    return generate_landing(out=str(landing), start=start, progress=False, **size)

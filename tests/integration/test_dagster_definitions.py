@@ -13,6 +13,9 @@ import pytest
 from orchestration.settings import REPO_ROOT
 from tests.conftest import CONFORMANCE
 
+# one worker runs the module, so the module-wide `defs` is made once
+pytestmark = pytest.mark.xdist_group("dagster_definitions")
+
 
 @pytest.fixture(scope="module")
 def defs():

@@ -12,7 +12,6 @@ others, and AIW_FUZZ_MUTATIONS for more mutations.
 
 from __future__ import annotations
 
-import datetime as dt
 import gzip
 import json
 import os
@@ -28,13 +27,12 @@ from orchestration.cli import main
 from orchestration.extract.fields import MAX_COUNT
 from orchestration.publish import publish
 from orchestration.settings import partitions_start, work_path_for
-from sample_data import generate_landing
+from tests.generated_org import generated_landing
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("fuzz")]
 
 SEED = int(os.environ.get("AIW_FUZZ_SEED", "20260412"))
 MUTATIONS = max(1000, int(os.environ.get("AIW_FUZZ_MUTATIONS", "1200")))
-START = dt.date(2026, 3, 2)
 DAYS = 4
 
 USAGE_COUNTS = (
@@ -234,15 +232,13 @@ def physical_lines(data: bytes) -> int:
 def test_pipeline_survives_random_mutations(tmp_path, capfd):
     rng = random.Random(SEED)
     landing = tmp_path / "landing"
-    generate_landing(
-        out=str(landing),
+    generated_landing(
+        landing,
         employees=12,
-        start=START,
         days=DAYS,
         seed=SEED % 10_000,
         requests_per_dev_day=30.0,
         bad_rate=0.02,
-        progress=False,
     )
     applied = mutate(landing, rng, MUTATIONS)
     unread = add_odd_files(landing)

@@ -7,14 +7,12 @@ Prints the recall and precision figures (run with -s to see them).
 
 from __future__ import annotations
 
-import datetime as dt
-
-import duckdb
 import pytest
 
 from orchestration.cli import main
 from orchestration.report import headline
-from sample_data import generate_landing
+from tests.duckdb_files import query
+from tests.generated_org import generated_landing
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("gaming_signals")]
 
@@ -25,15 +23,13 @@ EMPLOYEES, DAYS, RPD, SEED = 150, 35, 3.0, 11
 @pytest.fixture(scope="module")
 def organisation(tmp_path_factory):
     root = tmp_path_factory.mktemp("gaming")
-    truth = generate_landing(
-        out=str(root / "landing"),
+    truth = generated_landing(
+        root / "landing",
         employees=EMPLOYEES,
-        start=dt.date(2026, 3, 2),
         days=DAYS,
         seed=SEED,
         requests_per_dev_day=RPD,
         bad_rate=0.01,
-        progress=False,
     )
     warehouse = root / "warehouse.duckdb"
     code = main(["run", "--landing", str(root / "landing"), "--warehouse", str(warehouse)])
@@ -41,17 +37,14 @@ def organisation(tmp_path_factory):
 
 
 def _flagged(warehouse) -> tuple[set[str], set[str]]:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        rows = con.execute(
-            """
-            SELECT employee_id, is_tokenmaxxing_suspect, is_change_splitting_suspect
-            FROM restricted.developer_signals_daily
-            WHERE signal_date = (SELECT max(signal_date) FROM restricted.developer_signals_daily)
-            """
-        ).fetchall()
-    finally:
-        con.close()
+    rows = query(
+        warehouse,
+        """
+        SELECT employee_id, is_tokenmaxxing_suspect, is_change_splitting_suspect
+        FROM restricted.developer_signals_daily
+        WHERE signal_date = (SELECT max(signal_date) FROM restricted.developer_signals_daily)
+        """,
+    )
     return {e for e, tm, _ in rows if tm}, {e for e, _, cs in rows if cs}
 
 
@@ -94,14 +87,11 @@ def test_planted_gamers_are_flagged_and_the_run_publishes(organisation):
 
 def test_cohorts_and_both_signals_reach_the_headline(organisation):
     _, warehouse, _ = organisation
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        cohorts = con.execute(
-            "SELECT cohort, sum(developers), bool_and(is_suppressed) FROM marts.ai_cohort_weekly "
-            "GROUP BY cohort"
-        ).fetchall()
-    finally:
-        con.close()
+    cohorts = query(
+        warehouse,
+        "SELECT cohort, sum(developers), bool_and(is_suppressed) FROM marts.ai_cohort_weekly "
+        "GROUP BY cohort",
+    )
     assert {c for c, _, _ in cohorts} == {"none", "light", "moderate", "heavy"}
     assert not any(suppressed for c, _, suppressed in cohorts if c != "none")
 

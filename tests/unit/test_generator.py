@@ -22,6 +22,10 @@ import pytest
 from sample_data import generate_landing
 from sample_data.deploys import DEPLOY_HEADER
 from sample_data.roster import ROSTER_HEADER
+from tests.generated_org import generated_landing
+
+# one worker runs the module, so the module-wide `sample` and `clean` are made once
+pytestmark = pytest.mark.xdist_group("generator")
 
 USAGE_KEYS = (
     "input_tokens",
@@ -183,29 +187,40 @@ class Landing:
     def deduplicated_deploys(self) -> dict[str, dict]:
         return {row["deployment_id"]: row for _, row in self.deploys}
 
+    def copies_by_id(self, rows: list[tuple[str, dict]], key: str) -> dict[str, list]:
+        """`key` -> the (path, row) copies of `rows` in path order, files re-sent whole left out."""
+        by_id = defaultdict(list)
+        for path, row in rows:
+            if path not in self.resent:
+                by_id[row[key]].append((path, row))
+        return by_id
+
+
+def generated(out: Path, **size) -> Landing:
+    """The landing zone generated at `out` from this module's START (`size` as
+    tests.generated_org.generated_landing takes it)."""
+    generated_landing(out, start=START, **size)
+    return Landing(out)
+
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory) -> Landing:
-    out = tmp_path_factory.mktemp("sample") / "landing"
-    generate_landing(out=str(out), employees=300, start=START, days=56, seed=7,
-                     requests_per_dev_day=12.0, bad_rate=0.01, progress=False)  # fmt: skip
-    return Landing(out)
+    return generated(tmp_path_factory.mktemp("sample") / "landing", employees=300, days=56,
+                     seed=7, requests_per_dev_day=12.0, bad_rate=0.01)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory) -> Landing:
-    out = tmp_path_factory.mktemp("clean") / "landing"
-    generate_landing(out=str(out), employees=90, start=START, days=21, seed=3,
-                     requests_per_dev_day=8.0, bad_rate=0.0, progress=False)  # fmt: skip
-    return Landing(out)
+    return generated(tmp_path_factory.mktemp("clean") / "landing", employees=90, days=21,
+                     seed=3, requests_per_dev_day=8.0, bad_rate=0.0)  # fmt: skip
 
 
 # --- determinism ----------------------------------------------------------------------
 
 
 def small_run(out: Path, seed: int = 11, workers: int | None = None) -> dict[str, bytes]:
-    generate_landing(out=str(out), employees=60, start=START, days=9, seed=seed,
-                     requests_per_dev_day=6.0, bad_rate=0.05, progress=False, workers=workers)  # fmt: skip
+    generated_landing(out, start=START, employees=60, days=9, seed=seed,
+                      requests_per_dev_day=6.0, bad_rate=0.05, workers=workers)  # fmt: skip
     return files_of(out)
 
 
@@ -360,10 +375,7 @@ def test_truncated_and_redelivered_files(sample):
 
 def test_usage_duplicates_late_lines_and_strangers_match_truth(sample):
     usage = sample.truth["usage"]
-    by_id = defaultdict(list)
-    for path, record in sample.usage:
-        if path not in sample.resent:
-            by_id[record["request_id"]].append((path, record))
+    by_id = sample.copies_by_id(sample.usage, "request_id")
     identical = conflicting = 0
     for copies in by_id.values():
         if len(copies) < 2:
@@ -404,10 +416,7 @@ def test_deploy_quarantine_and_duplicates_match_truth(sample):
     expected = {k: v for k, v in sample.truth["quarantine"]["deploys"].items() if v}
     assert dict(sample.deploy_reasons) == expected
     assert {"wrong_field_count", "invalid_value"} <= set(expected)
-    by_id = defaultdict(list)
-    for path, row in sample.deploys:
-        if path not in sample.resent:
-            by_id[row["deployment_id"]].append((path, row))
+    by_id = sample.copies_by_id(sample.deploys, "deployment_id")
     identical = conflicting = 0
     for copies in by_id.values():
         for (path, row), (later_path, later) in itertools.pairwise(copies):

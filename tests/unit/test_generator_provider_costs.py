@@ -12,20 +12,20 @@ from decimal import Decimal
 
 import pytest
 
-from sample_data import generate_landing
 from sample_data import organisation as cfg
 from sample_data.provider_costs import VENDOR_ONLY_PRICES
-from tests.unit.test_generator import START, Landing, parse_time
+from tests.unit.test_generator import Landing, generated, parse_time
+
+# one worker runs the module, so the module-wide `landing` is made once
+pytestmark = pytest.mark.xdist_group("generator_provider_costs")
 
 TYPES = ("input", "output", "cache_write", "cache_write_1h", "cache_read")
 
 
 @pytest.fixture(scope="module")
 def landing(tmp_path_factory) -> Landing:
-    out = tmp_path_factory.mktemp("costs") / "landing"
-    generate_landing(out=str(out), employees=80, start=START, days=40, seed=5,
-                     requests_per_dev_day=6.0, bad_rate=0.02, progress=False)  # fmt: skip
-    return Landing(out)
+    return generated(tmp_path_factory.mktemp("costs") / "landing", employees=80, days=40,
+                     seed=5, requests_per_dev_day=6.0, bad_rate=0.02)  # fmt: skip
 
 
 def prices(landing: Landing) -> list[dict]:
@@ -140,10 +140,8 @@ def test_a_corrected_page_follows_the_wrong_one_in_path_order(landing):
 
 
 def test_without_traps_the_report_bills_exactly_the_requests(tmp_path):
-    out = tmp_path / "landing"
-    generate_landing(out=str(out), employees=30, start=START, days=10, seed=2,
-                     requests_per_dev_day=4.0, bad_rate=0.0, progress=False)  # fmt: skip
-    clean = Landing(out)
+    clean = generated(tmp_path / "landing", employees=30, days=10, seed=2,
+                      requests_per_dev_day=4.0, bad_rate=0.0)  # fmt: skip
     truth = clean.truth["provider_costs"]
     assert truth["planted_discrepancies"] == [] and truth["redelivered"] is None
     assert invoiced_cells(clean) == recomputed_cells(clean)

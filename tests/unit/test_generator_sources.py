@@ -24,6 +24,9 @@ from sample_data.litellm_logs import gateway_record_to_litellm_row
 from sample_data.otel_logs import gateway_record_to_otel_log_record
 from tests.conftest import CONFORMANCE
 
+# one worker runs the module, so the module-wide `everything` is made once
+pytestmark = pytest.mark.xdist_group("generator_sources")
+
 ALL = "gateway,otel,litellm,copilot"
 SMALL = dict(employees=40, days=6, seed=11, requests_per_dev_day=8.0, progress=False)
 ANY_VALUE_KINDS = {"stringValue", "intValue", "doubleValue", "boolValue"}
