@@ -18,6 +18,7 @@ import pytest
 from orchestration.cli import main
 from orchestration.settings import REPO_ROOT, report_path_for
 from tests.browser import CANDIDATES, Chromium, find_chromium
+from tests.duckdb_files import table_names
 from tests.generated_org import generated_landing
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dashboard")]
@@ -382,16 +383,7 @@ def test_sections_for_tables_other_branches_add_draw_when_present(published, tmp
 
 def test_the_readme_lists_every_published_table(published):
     _, _, serving, _, _ = published
-    con = duckdb.connect(str(serving), read_only=True)
-    try:
-        tables = [
-            f"{s}.{t}"
-            for s, t in con.execute(
-                "SELECT schema_name, table_name FROM duckdb_tables()"
-            ).fetchall()
-        ]
-    finally:
-        con.close()
+    tables = table_names(serving)
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     bi_section = readme[readme.index("## For BI tools") : readme.index("## The dashboard")]
     assert len(tables) >= 14

@@ -11,8 +11,9 @@ import duckdb
 import pytest
 
 from orchestration.cli import main
-from sample_data import generate_landing
 from tests.dbt._dbt import pseudonym_key
+from tests.duckdb_files import query
+from tests.generated_org import generated_landing
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("generated_pipeline")]
 
@@ -27,8 +28,6 @@ BI_TABLES = (
     "audit.quarantined_records",
     "marts.cost_reconciliation_daily",
 )
-START = dt.date(2026, 3, 2)
-DAYS = 9
 
 
 # the full run and the day-by-day one are compared
@@ -39,15 +38,8 @@ one_pseudonym_key = pseudonym_key("generated-pipeline-test-key")
 def generated(tmp_path_factory, one_pseudonym_key):
     root = tmp_path_factory.mktemp("generated")
     landing = root / "landing"
-    truth = generate_landing(
-        out=str(landing),
-        employees=60,
-        start=START,
-        days=DAYS,
-        seed=5,
-        requests_per_dev_day=6.0,
-        bad_rate=0.02,
-        progress=False,
+    truth = generated_landing(
+        landing, employees=60, days=9, seed=5, requests_per_dev_day=6.0, bad_rate=0.02
     )
     full = root / "full" / "warehouse.duckdb"
     assert main(["run", "--landing", str(landing), "--warehouse", str(full)]) == 0
@@ -93,11 +85,9 @@ def test_day_by_day_incremental_runs_equal_the_full_run(generated, tmp_path):
 
 def test_quarantine_matches_what_was_planted(generated):
     _, truth, full = generated
-    con = duckdb.connect(str(full), read_only=True)
-    found = con.execute(
-        "SELECT source, reason, count(*) FROM audit.quarantined_records GROUP BY ALL"
-    ).fetchall()
-    con.close()
+    found = query(
+        full, "SELECT source, reason, count(*) FROM audit.quarantined_records GROUP BY ALL"
+    )
     planted = {
         (source, reason): count
         for source, reasons in truth["quarantine"].items()
@@ -110,19 +100,15 @@ def test_quarantine_matches_what_was_planted(generated):
 
 def test_planted_tokenmaxxers_are_flagged(generated):
     _, truth, full = generated
-    con = duckdb.connect(str(full), read_only=True)
-    last = con.execute(
-        "SELECT max(signal_date) FROM restricted.developer_signals_daily"
-    ).fetchone()[0]
     suspects = {
         r[0]
-        for r in con.execute(
+        for r in query(
+            full,
             "SELECT employee_id FROM restricted.developer_signals_daily "
-            "WHERE is_tokenmaxxing_suspect AND signal_date = ?",
-            [last],
-        ).fetchall()
+            "WHERE is_tokenmaxxing_suspect AND signal_date = "
+            "(SELECT max(signal_date) FROM restricted.developer_signals_daily)",
+        )
     }
-    con.close()
     tokenmaxxers = set(truth["tokenmaxxer_ids"])
     assert tokenmaxxers, json.dumps(truth.get("population"))
     # the subtle tokenmaxxers planted above the 10x line may join them (their
@@ -139,19 +125,17 @@ def test_planted_cost_report_discrepancies_are_the_cells_outside_tolerance(gener
     report = truth["provider_costs"]
     planted = {(p["date"], p["model"]) for p in report["planted_discrepancies"]}
     assert planted
-    con = duckdb.connect(str(full), read_only=True)
-    try:
-        outside = con.execute(
-            "SELECT CAST(cost_date AS VARCHAR), model FROM marts.cost_reconciliation_daily "
-            "WHERE NOT within_tolerance AND NOT is_unpriced"
-        ).fetchall()
-        # the page first sent at double amounts was replaced by its correction
-        corrected = con.execute(
-            "SELECT bool_and(within_tolerance OR is_unpriced) FROM marts.cost_reconciliation_daily "
-            "WHERE cost_date = CAST(? AS DATE)",
-            [report["redelivered"]["date"]],
-        ).fetchone()[0]
-    finally:
-        con.close()
+    outside = query(
+        full,
+        "SELECT CAST(cost_date AS VARCHAR), model FROM marts.cost_reconciliation_daily "
+        "WHERE NOT within_tolerance AND NOT is_unpriced",
+    )
+    # the page first sent at double amounts was replaced by its correction
+    ((corrected,),) = query(
+        full,
+        "SELECT bool_and(within_tolerance OR is_unpriced) FROM marts.cost_reconciliation_daily "
+        "WHERE cost_date = CAST(? AS DATE)",
+        [report["redelivered"]["date"]],
+    )
     assert set(outside) == planted
     assert corrected

@@ -15,10 +15,10 @@ import json
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from orchestration.cli import main
+from tests.duckdb_files import query
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("generated_sources")]
 
@@ -50,14 +50,6 @@ def _run(landing: Path, warehouse: Path, capsys) -> str:
     return out
 
 
-def _query(warehouse: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
 def _assert_checks_pass(out: str, warehouse: Path) -> None:
     """Every quality check passes, but the day × model reconciliation warning the
     generator plants on purpose: claude-3-5-haiku has no cache prices in the price
@@ -71,7 +63,7 @@ def _assert_checks_pass(out: str, warehouse: Path) -> None:
     ]
     assert set(names) <= {"cost_reconciliation_days_within_tolerance"}, out
     assert "[WARN]" in "".join(lines[at + 1 : at + 1 + failed]) or not failed, out
-    outside_but_priced = _query(
+    outside_but_priced = query(
         warehouse,
         "SELECT count(*) FROM marts.cost_reconciliation_daily"
         " WHERE NOT within_tolerance AND NOT is_unpriced",
@@ -86,7 +78,7 @@ def test_unmatched_identities_are_exactly_the_planted_ones(generated, tmp_path, 
     warehouse = tmp_path / "warehouse.duckdb"
     out = _run(landing, warehouse, capsys)
     _assert_checks_pass(out, warehouse)
-    listed = _query(
+    listed = query(
         warehouse,
         "SELECT source, identity_type, identity_value FROM restricted.unmatched_identities"
         " ORDER BY ALL",
@@ -97,7 +89,7 @@ def test_unmatched_identities_are_exactly_the_planted_ones(generated, tmp_path, 
     assert listed == expected
     # every request tool delivered usage, and Copilot its user-days
     tools = {
-        row[0] for row in _query(warehouse, "SELECT DISTINCT tool FROM marts.fct_ai_activity_daily")
+        row[0] for row in query(warehouse, "SELECT DISTINCT tool FROM marts.fct_ai_activity_daily")
     }
     assert tools == {"gateway", "claude_code", "litellm", "copilot"}
 
@@ -113,18 +105,18 @@ def test_complete_identity_map_attributes_the_tokens(generated, tmp_path, capsys
     out = _run(zone, warehouse, capsys)
     _assert_checks_pass(out, warehouse)
 
-    attributed, total = _query(
+    attributed, total = query(
         warehouse,
         "SELECT sum(billable_tokens) FILTER (WHERE employee_id IS NOT NULL), sum(billable_tokens)"
         " FROM marts.fct_ai_activity_daily",
     )[0]
     assert total > 0 and attributed / total >= 0.99, (attributed, total)
-    assert _query(warehouse, "SELECT count(*) FROM restricted.unmatched_identities") == [(0,)]
+    assert query(warehouse, "SELECT count(*) FROM restricted.unmatched_identities") == [(0,)]
 
     # the summary's usage by source is the activity fact summed per tool
     by_tool = dict(
         (tool, (events, tokens))
-        for tool, events, tokens in _query(
+        for tool, events, tokens in query(
             warehouse,
             "SELECT tool, sum(requests_or_interactions), sum(billable_tokens)"
             " FROM marts.fct_ai_activity_daily GROUP BY tool",

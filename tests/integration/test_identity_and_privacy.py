@@ -9,12 +9,12 @@ from __future__ import annotations
 import hashlib
 import shutil
 
-import duckdb
 import pytest
 
 from orchestration.cli import main
 from orchestration.settings import work_path_for
 from tests.conftest import CONFORMANCE
+from tests.duckdb_files import query
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("identity_privacy")]
 
@@ -33,14 +33,6 @@ def _landing(tmp_path, roster_line: str):
     return landing
 
 
-def _query(database, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(database), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
 def test_an_email_of_two_employees_attributes_to_nobody_and_blocks(tmp_path, capsys):
     # p101's email (other case, spaces) given to a new hire
     landing = _landing(
@@ -57,16 +49,16 @@ def test_an_email_of_two_employees_attributes_to_nobody_and_blocks(tmp_path, cap
     work = work_path_for(warehouse)
     # amara's usage and deployments went to neither claimant
     for fact in ("fct_token_usage_daily", "fct_normalized_deployments"):
-        assert _query(
+        assert query(
             work, f"select count(*) from marts.{fact} where employee_id in ('p101', 'p199')"
         ) == [(0,)]
     assert (
-        _query(work, "select count(*) from marts.fct_token_usage_daily where employee_id is null")[
+        query(work, "select count(*) from marts.fct_token_usage_daily where employee_id is null")[
             0
         ][0]
         > 0
     )
-    detail = _query(
+    detail = query(
         work,
         "select summary from audit.check_results where check_name = 'emails_belong_to_one_employee'",
     )[0][0]
@@ -80,12 +72,12 @@ def test_the_serving_quarantine_keeps_no_personal_data(tmp_path, monkeypatch):
     warehouse = tmp_path / "warehouse.duckdb"
     assert main(["run", "--landing", str(landing), "--warehouse", str(warehouse)]) == 0
 
-    served = _query(
+    served = query(
         warehouse,
         f"select raw_text, detail from audit.quarantined_records where source_file = '{ROSTER}'",
     )
     assert served == [("employee_id=p199", "job_family")]
-    assert _query(
+    assert query(
         warehouse,
         "select count(*) from audit.quarantined_records "
         "where raw_text like '%@%' or detail like '%@%'",
@@ -94,7 +86,7 @@ def test_the_serving_quarantine_keeps_no_personal_data(tmp_path, monkeypatch):
     pseudonym = "email_" + hashlib.sha256(b"test-key:chen@maps-ads.example").hexdigest()[:16]
     usage_texts = [
         text
-        for (text,) in _query(
+        for (text,) in query(
             warehouse,
             "select raw_text from audit.quarantined_records "
             "where source = 'usage' and raw_text like '%user_email%'",
@@ -102,7 +94,7 @@ def test_the_serving_quarantine_keeps_no_personal_data(tmp_path, monkeypatch):
     ]
     assert any(pseudonym in text for text in usage_texts), usage_texts
     # WORK keeps the line as read for data engineers
-    assert _query(
+    assert query(
         work_path_for(warehouse),
         f"select raw_text from raw.quarantined_records where source_file = '{ROSTER}'",
     ) == [(line,)]

@@ -15,6 +15,7 @@ import pytest
 from orchestration.cli import main
 from orchestration.publish import publish
 from orchestration.settings import REPO_ROOT
+from tests.duckdb_files import table_names
 from tests.generated_org import generated_landing
 
 # The oldest release the README promises, and the last 1.x.
@@ -113,14 +114,9 @@ def test_an_older_duckdb_reads_the_serving_file_and_its_comments(serving, versio
             "SELECT comment FROM duckdb_columns() WHERE schema_name = 'marts' "
             "AND table_name = 'team_weekly_metrics' AND column_name = 'adoption_rate'"
         ).fetchone()[0]
-        tables = sorted(
-            f"{s}.{t}"
-            for s, t in con.execute(
-                "SELECT schema_name, table_name FROM duckdb_tables()"
-            ).fetchall()
-        )
     finally:
         con.close()
+    tables = table_names(serving)
     seen = read_with_duckdb(version, serving)
     assert seen["version"].startswith(version.rstrip("*"))
     assert seen["weeks"] == expected_weeks and expected_weeks[0] > 0

@@ -39,6 +39,7 @@ import pytest
 from sample_data.litellm_logs import gateway_record_to_litellm_row
 from sample_data.otel_logs import export_logs_request, gateway_record_to_otel_log_record
 from tests.dbt._dbt import CONFORMANCE_DIR, extract_landing, pseudonym_key, run_dbt_ok
+from tests.duckdb_files import query
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("source_equivalence")]
 
@@ -228,36 +229,32 @@ def _assert_equal_marts(gateway_db: Path, other_db: Path, without: tuple[str, ..
 
 
 def _activity_by_tool(db: Path) -> dict[str, tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return {
-            row[0]: row[1:]
-            for row in con.execute(
-                "SELECT tool, sum(requests_or_interactions), sum(billable_tokens)"
-                " FROM marts.fct_ai_activity_daily GROUP BY tool"
-            ).fetchall()
-        }
-    finally:
-        con.close()
+    return {
+        row[0]: row[1:]
+        for row in query(
+            db,
+            "SELECT tool, sum(requests_or_interactions), sum(billable_tokens)"
+            " FROM marts.fct_ai_activity_daily GROUP BY tool",
+        )
+    }
 
 
-def _quarantined(con, source: str) -> int:
-    return con.execute(
-        "SELECT count(*) FROM raw.quarantined_records WHERE source = ?", [source]
-    ).fetchone()[0]
+def _count(db: Path, table: str) -> int:
+    return query(db, f"SELECT count(*) FROM {table}")[0][0]
+
+
+def _quarantined(db: Path, source: str) -> int:
+    return query(db, "SELECT count(*) FROM raw.quarantined_records WHERE source = ?", [source])[0][
+        0
+    ]
 
 
 def test_claude_code_telemetry_gives_the_gateway_marts(gateway_run, otel_run):
     _, gateway_db, *_ = gateway_run
     otel_db, records_written = otel_run
-    con = duckdb.connect(str(otel_db), read_only=True)
-    try:
-        extracted = con.execute("SELECT count(*) FROM raw.claude_code_api_requests").fetchone()[0]
-        assert con.execute("SELECT count(*) FROM raw.usage_requests").fetchone()[0] == 0
-        assert _quarantined(con, "otel") == 0
-    finally:
-        con.close()
-    assert extracted == records_written
+    assert _count(otel_db, "raw.claude_code_api_requests") == records_written
+    assert _count(otel_db, "raw.usage_requests") == 0
+    assert _quarantined(otel_db, "otel") == 0
     # Claude Code's events name no agent: its requests are never agent requests
     _assert_equal_marts(gateway_db, otel_db, without=("agent_requests",))
     # the activity fact names the tool the usage came through, with the same totals
@@ -267,12 +264,7 @@ def test_claude_code_telemetry_gives_the_gateway_marts(gateway_run, otel_run):
 def test_litellm_spend_logs_give_the_gateway_marts(gateway_run, litellm_run):
     _, gateway_db, *_ = gateway_run
     litellm_db, rows_written = litellm_run
-    con = duckdb.connect(str(litellm_db), read_only=True)
-    try:
-        extracted = con.execute("SELECT count(*) FROM raw.litellm_spend_logs").fetchone()[0]
-        assert _quarantined(con, "litellm") == 0
-    finally:
-        con.close()
-    assert extracted == rows_written
+    assert _count(litellm_db, "raw.litellm_spend_logs") == rows_written
+    assert _quarantined(litellm_db, "litellm") == 0
     _assert_equal_marts(gateway_db, litellm_db)
     assert _activity_by_tool(litellm_db)["litellm"] == _activity_by_tool(gateway_db)["gateway"]
