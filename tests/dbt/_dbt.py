@@ -31,6 +31,12 @@ def pseudonym_key(key: str):
     return one_pseudonym_key
 
 
+# dbt's unit tests check the rules on fixtures, whatever the data: they run once
+# (test_unit_tests.py), not in every build of a test's data, as scheduled runs
+# skip them too (orchestration/assets/dbt_models.py).
+BUILD_DATA = ["build", "--exclude", "test_type:unit"]
+
+
 def extract_landing(landing: Path, work_db: Path) -> None:
     """Extract every source of the landing zone at `landing` into `work_db`."""
     from orchestration.extract import extract_all

@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from tests.dbt._dbt import (
+    BUILD_DATA,
     CONFORMANCE_DIR,
     extract_landing,
     failures,
@@ -34,7 +35,7 @@ def full_build(tmp_path_factory, one_pseudonym_key):
     work = tmp_path_factory.mktemp("conformance_full")
     db = work / "work.duckdb"
     extract_landing(CONFORMANCE_DIR / "landing", db)
-    run_dbt_ok(["build"], work, db)
+    run_dbt_ok(BUILD_DATA, work, db)
     return db
 
 

@@ -21,6 +21,7 @@ import duckdb
 import pytest
 
 from tests.dbt._dbt import (
+    BUILD_DATA,
     CONFORMANCE_DIR,
     extract_landing,
     pseudonym_key,
@@ -115,7 +116,7 @@ def mixed_build(tmp_path_factory, one_pseudonym_key):
     ).fetchone()
     con.close()
     assert all(moved), f"every source must carry requests: {moved}"
-    run_dbt_ok(["build"], work, db)
+    run_dbt_ok(BUILD_DATA, work, db)
     return work, db
 
 
