@@ -1,16 +1,97 @@
 """Shared test set-up: the dbt manifest is prepared once, before any test imports
-the Dagster code location (which reads it)."""
+the Dagster code location (which reads it), and the conformance case is
+published once for the tests that start from its serving file."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import io
+import os
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT
+from tests.generated_org import generated_landing
 
 CONFORMANCE = REPO_ROOT / "tests" / "fixtures" / "conformance"
+
+
+def made_once(tmp_path_factory, name: str, make: Callable[[Path], None]) -> Path:
+    """The folder `name`, filled by `make(folder)` once per test session and
+    shared by the xdist workers (one makes it, the others wait for it). `make`
+    runs with DAGSTER_HOME unset, as every test does; tests never change it."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the session's folder, above each worker's own
+    folder, done = root / name, root / f"{name}.done"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            with pytest.MonkeyPatch.context() as patch:
+                patch.delenv("DAGSTER_HOME", raising=False)
+                make(folder)
+            done.touch()
+    return folder
+
+
+def published(landing: Path, warehouse: Path) -> None:
+    """`aiw run` of `landing` into `warehouse`, which must succeed."""
+    from orchestration.cli import main
+
+    assert main(["run", "--landing", str(landing), "--warehouse", str(warehouse)]) == 0
+
+
+# The pseudonym key of the shared conformance run: a test that compares its
+# own runs with a copy of it sets the same one.
+CONFORMANCE_RUN_KEY = "conformance-run-key"
+
+
+@pytest.fixture(scope="session")
+def conformance_published(tmp_path_factory) -> Path:
+    """A folder holding a copy of the conformance landing zone (`landing/`) and
+    what one successful `aiw run` over it left beside `warehouse.duckdb` (the
+    serving file, WORK, the run history). A test takes `copy_of_published(...)`
+    before it changes anything."""
+
+    def make(folder: Path) -> None:
+        shutil.copytree(CONFORMANCE / "landing", folder / "landing")
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("AIW_PSEUDONYM_KEY", CONFORMANCE_RUN_KEY)
+            published(folder / "landing", folder / "warehouse.duckdb")
+
+    return made_once(tmp_path_factory, "conformance_published", make)
+
+
+@pytest.fixture(scope="session")
+def organisation_published(tmp_path_factory) -> Path:
+    """A generated organisation (90 people, 30 days) in `landing/`, published by
+    `aiw run` into `warehouse.duckdb` with its dashboard beside it, and what the
+    run printed in `run.out`. The dashboard and serving-file tests only read it."""
+
+    def make(folder: Path) -> None:
+        generated_landing(
+            folder / "landing", employees=90, days=30, seed=11, requests_per_dev_day=6.0,
+            bad_rate=0.02,
+        )  # fmt: skip
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            published(folder / "landing", folder / "warehouse.duckdb")
+        (folder / "run.out").write_text(printed.getvalue())
+
+    return made_once(tmp_path_factory, "organisation_published", make)
+
+
+def copy_of_published(published: Path, folder: Path) -> tuple[Path, Path]:
+    """Copy the `conformance_published` folder into `folder` (new or empty);
+    returns its landing zone and serving file, as a run there left them."""
+    shutil.copytree(published, folder, dirs_exist_ok=True)
+    return folder / "landing", folder / "warehouse.duckdb"
 
 
 @pytest.fixture(scope="session", autouse=True)

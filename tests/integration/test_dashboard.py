@@ -4,10 +4,8 @@ report, and charts that really draw in a browser."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import html.parser
-import io
 import json
 import re
 import shutil
@@ -19,24 +17,16 @@ from orchestration.cli import main
 from orchestration.settings import REPO_ROOT, report_path_for
 from tests.browser import CANDIDATES, Chromium, find_chromium
 from tests.duckdb_files import table_names
-from tests.generated_org import generated_landing
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dashboard")]
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory):
-    root = tmp_path_factory.mktemp("dashboard")
-    landing = root / "landing"
-    truth = generated_landing(
-        landing, employees=90, days=30, seed=11, requests_per_dev_day=6.0, bad_rate=0.02
-    )
-    serving = root / "warehouse.duckdb"
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        assert main(["run", "--landing", str(landing), "--warehouse", str(serving)]) == 0
-    (root / "run.out").write_text(printed.getvalue())
-    restricted = root / "restricted.html"
+def published(tmp_path_factory, organisation_published):
+    landing = organisation_published / "landing"
+    truth = json.loads((landing / "_truth.json").read_text())
+    serving = organisation_published / "warehouse.duckdb"
+    restricted = tmp_path_factory.mktemp("dashboard") / "restricted.html"
     assert (
         main(
             [

@@ -3,13 +3,11 @@ the serving file equals the expected rows computed from the specs."""
 
 from __future__ import annotations
 
-import shutil
-
 import duckdb
 import pytest
 
 from orchestration.cli import main
-from tests.conftest import CONFORMANCE
+from tests.conftest import CONFORMANCE, copy_of_published
 from tests.dbt.conformance import compare_table
 
 pytestmark = pytest.mark.xdist_group("conformance_pipeline")
@@ -18,14 +16,8 @@ EXPECTED = sorted(p.stem for p in (CONFORMANCE / "expected").glob("*.csv"))
 
 
 @pytest.fixture(scope="module")
-def serving(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("conformance")
-    landing = folder / "landing"
-    shutil.copytree(CONFORMANCE / "landing", landing)
-    warehouse = folder / "warehouse.duckdb"
-    first = main(["run", "--landing", str(landing), "--warehouse", str(warehouse)])
-    assert first == 0
-    return landing, warehouse
+def serving(tmp_path_factory, conformance_published):
+    return copy_of_published(conformance_published, tmp_path_factory.mktemp("conformance"))
 
 
 @pytest.mark.parametrize("table", EXPECTED)

@@ -12,11 +12,9 @@ import textwrap
 import duckdb
 import pytest
 
-from orchestration.cli import main
 from orchestration.publish import publish
 from orchestration.settings import REPO_ROOT
 from tests.duckdb_files import table_names
-from tests.generated_org import generated_landing
 
 # The oldest release the README promises, and the last 1.x.
 OLD_DUCKDB = ["1.1.*", "1.4.*"]
@@ -88,19 +86,13 @@ def read_with_duckdb(version: str, path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def serving(tmp_path_factory):
-    root = tmp_path_factory.mktemp("compat")
-    landing = root / "landing"
-    generated_landing(
-        landing, employees=30, days=8, seed=3, requests_per_dev_day=4.0, bad_rate=0.01
-    )
-    path = root / "warehouse.duckdb"
-    assert main(["run", "--landing", str(landing), "--warehouse", str(path)]) == 0
-    return path
+def serving(organisation_published):
+    return organisation_published / "warehouse.duckdb"
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("serving_compatibility")
+# the dashboard tests' worker, which publishes the organisation read here
+@pytest.mark.xdist_group("dashboard")
 @pytest.mark.parametrize("version", OLD_DUCKDB)
 def test_an_older_duckdb_reads_the_serving_file_and_its_comments(serving, version):
     con = duckdb.connect(str(serving), read_only=True)

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from orchestration.cli import main
-from tests.conftest import CONFORMANCE
+from tests.conftest import copy_of_published
 from tests.landing_builder import usage_record, write_usage
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("write_audit_publish")]
@@ -20,13 +20,8 @@ def digest(path) -> str:
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory):
-    root = tmp_path_factory.mktemp("wap")
-    landing = root / "landing"
-    shutil.copytree(CONFORMANCE / "landing", landing)
-    serving = root / "warehouse.duckdb"
-    assert main(["run", "--landing", str(landing), "--warehouse", str(serving)]) == 0
-    return landing, serving
+def published(tmp_path_factory, conformance_published):
+    return copy_of_published(conformance_published, tmp_path_factory.mktemp("wap"))
 
 
 def run(landing, serving) -> int:
