@@ -15,6 +15,7 @@
 -- depends_on: {{ source('gateway', 'usage_days_to_rebuild') }}
 -- depends_on: {{ ref('int_landing__redelivered_files') }}
 -- the extractor of every request source queues the days it touches in the one queue
+{%- set grain = usage_daily_grain() %}
 {%- if is_incremental() %}
     {%- set on_rebuilt_days = requested_on_days_to_rebuild(source('gateway', 'usage_days_to_rebuild')) %}
 {%- endif %}
@@ -76,57 +77,35 @@ billable as (
 
     -- error requests are counted but carry no billable tokens
     select
-        usage_date,
-        source,
-        identity_type,
-        identity_value,
-        model,
-        client,
-        service_tier,
+        {{ usage_daily_dimensions() | join(',\n        ') }},
+        {% for column in usage_token_columns() %}
+            case when status = 'success' then {{ column }} else 0 end as {{ column }},
+        {% endfor %}
         status,
         agent_id,
-        reported_cost_usd,
-        case when status = 'success' then input_tokens else 0 end as input_tokens,
-        case when status = 'success' then output_tokens else 0 end as output_tokens,
-        case when status = 'success' then cache_write_tokens else 0 end as cache_write_tokens,
-        case when status = 'success' then cache_write_1h_tokens else 0 end as cache_write_1h_tokens,
-        case when status = 'success' then cache_read_tokens else 0 end as cache_read_tokens
+        reported_cost_usd
     from requests
 
 ),
 
 flagged as (
 
+    -- the token types the row's requests used
     select
         *,
-        input_tokens > 0 as has_input_tokens,
-        output_tokens > 0 as has_output_tokens,
-        cache_write_tokens > 0 as has_cache_write_tokens,
-        cache_read_tokens > 0 as has_cache_read_tokens,
-        -- 5-minute and 1-hour writes have their own prices
-        cache_write_tokens - cache_write_1h_tokens > 0 as has_cache_write_5m_tokens,
-        cache_write_1h_tokens > 0 as has_cache_write_1h_tokens
+        {% for priced_type in priced_token_types() %}
+            {{ priced_tokens(priced_type) }} > 0 as {{ priced_type.flag }},
+        {% endfor %}
+        cache_write_tokens > 0 as has_cache_write_tokens
     from billable
 
 ),
 
 aggregated as (
 
-    -- the has_* flags are part of the grain so pricing stays exact per request:
-    -- a request is unpriced when a token type it actually used has no price,
-    -- and requests sharing these flags share that verdict
+    -- the grain (macro usage_daily_grain) includes the has_* flags
     select
-        usage_date,
-        source,
-        identity_type,
-        identity_value,
-        model,
-        client,
-        service_tier,
-        has_input_tokens,
-        has_output_tokens,
-        has_cache_write_tokens,
-        has_cache_read_tokens,
+        {{ grain | join(',\n        ') }},
         cast(count(*) as {{ dbt.type_bigint() }}) as requests,
         cast(sum(case when status = 'success' then 1 else 0 end) as {{ dbt.type_bigint() }})
             as success_requests,
@@ -134,36 +113,18 @@ aggregated as (
             as error_requests,
         cast(sum(case when agent_id is not null then 1 else 0 end) as {{ dbt.type_bigint() }})
             as agent_requests,
-        cast(sum(input_tokens) as {{ dbt.type_bigint() }}) as input_tokens,
-        cast(sum(output_tokens) as {{ dbt.type_bigint() }}) as output_tokens,
-        cast(sum(cache_write_tokens) as {{ dbt.type_bigint() }}) as cache_write_tokens,
-        cast(sum(cache_read_tokens) as {{ dbt.type_bigint() }}) as cache_read_tokens,
+        {% for column in usage_token_columns() %}
+            cast(sum({{ column }}) as {{ dbt.type_bigint() }}) as {{ column }},
+        {% endfor %}
+        -- 1-hour writes are part of cache_write_tokens
         cast(
             sum(input_tokens + output_tokens + cache_write_tokens + cache_read_tokens)
             as {{ dbt.type_bigint() }}
         ) as total_tokens,
-        -- added with the 1-hour cache-write split: kept last so an existing
-        -- table gains them as appended columns
-        has_cache_write_5m_tokens,
-        has_cache_write_1h_tokens,
-        cast(sum(cache_write_1h_tokens) as {{ dbt.type_bigint() }}) as cache_write_1h_tokens,
         -- the source's own cost figure (comparison only), null for the gateway
         {{ sum_double('reported_cost_usd') }} as reported_cost_usd
     from flagged
-    group by
-        usage_date,
-        source,
-        identity_type,
-        identity_value,
-        model,
-        client,
-        service_tier,
-        has_input_tokens,
-        has_output_tokens,
-        has_cache_write_tokens,
-        has_cache_read_tokens,
-        has_cache_write_5m_tokens,
-        has_cache_write_1h_tokens
+    group by {{ grain | join(', ') }}
 
 )
 

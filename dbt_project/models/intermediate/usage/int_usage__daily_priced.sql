@@ -4,7 +4,8 @@
 --   attribution: the identity in force on usage_date -> employee, and the
 --                team from the snapshot that applies on usage_date
 --                (int_identities__daily_resolution)
---   list cost:   Σ tokens × usd_per_mtok / 1e6 with the prices in force on
+--   list cost:   Σ tokens × usd_per_mtok / 1e6 over the token types of macro
+--                priced_token_types, with the prices in force on
 --                usage_date, × 0.5 for the batch tier; null (unpriced) when a
 --                token type with a non-zero count has no price that day.
 --                Cache writes are 5-minute (cache_write) and 1-hour
@@ -13,20 +14,31 @@
 --   provenance:  price_book_version identifies the price rows applied to the
 --                model on that day, so a re-priced day shows a new version
 
+{#-
+    Per token type (macro priced_token_types): the row is unpriced when the
+    type has tokens but no price in force that day; its cost is tokens ×
+    price, and a type with no tokens adds nothing, priced or not.
+#}
+{%- set priced_types = priced_token_types() %}
+{%- set unpriced_types = [] %}
+{%- set type_costs = [] %}
+{%- for priced_type in priced_types %}
+    {%- set price = 'daily_prices.' ~ priced_type.token_type ~ '_usd_per_mtok' %}
+    {%- set has_tokens = 'attributed.' ~ priced_type.flag %}
+    {%- do unpriced_types.append('(' ~ has_tokens ~ ' and ' ~ price ~ ' is null)') %}
+    {%- do type_costs.append(
+        'case when ' ~ has_tokens ~ ' then (' ~ priced_tokens(priced_type, 'attributed') ~ ') * '
+        ~ price ~ ' else 0 end'
+    ) %}
+{%- endfor %}
+{%- set is_unpriced = 'coalesce(' ~ unpriced_types | join('\n or ') ~ ', false)' %}
+
 with
 
 daily_usage as (
 
-    -- rows built before the 1-hour split existed carry null split columns:
-    -- they held 5-minute writes only
     select
-        usage_date,
-        source,
-        identity_type,
-        identity_value,
-        model,
-        client,
-        service_tier,
+        {{ usage_daily_dimensions() | join(',\n        ') }},
         has_input_tokens,
         has_output_tokens,
         has_cache_write_tokens,
@@ -40,6 +52,8 @@ daily_usage as (
         cache_write_tokens,
         cache_read_tokens,
         total_tokens,
+        -- rows built before the 1-hour split existed carry null split
+        -- columns: they held 5-minute writes only
         coalesce(has_cache_write_5m_tokens, has_cache_write_tokens) as has_cache_write_5m_tokens,
         coalesce(has_cache_write_1h_tokens, false) as has_cache_write_1h_tokens,
         coalesce(cache_write_1h_tokens, 0) as cache_write_1h_tokens,
@@ -96,12 +110,10 @@ daily_prices as (
     select
         usage_date,
         model,
-        max(case when token_type = 'input' then usd_per_mtok end) as input_usd_per_mtok,
-        max(case when token_type = 'output' then usd_per_mtok end) as output_usd_per_mtok,
-        max(case when token_type = 'cache_write' then usd_per_mtok end) as cache_write_usd_per_mtok,
-        max(case when token_type = 'cache_write_1h' then usd_per_mtok end)
-            as cache_write_1h_usd_per_mtok,
-        max(case when token_type = 'cache_read' then usd_per_mtok end) as cache_read_usd_per_mtok,
+        {% for priced_type in priced_types %}
+            max(case when token_type = '{{ priced_type.token_type }}' then usd_per_mtok end)
+                as {{ priced_type.token_type }}_usd_per_mtok,
+        {% endfor %}
         max(effective_from) as prices_effective_from,
         -- the rows applied, as text: any correction to one of them (price or
         -- dates) gives the day a new version
@@ -121,7 +133,8 @@ attributed as (
     select
         daily_usage.*,
         identities.employee_id,
-        identities.team_id
+        identities.team_id,
+        identities.employee_id is not null as is_attributed
     from daily_usage
     left join identities
         on
@@ -135,22 +148,17 @@ priced as (
 
     select
         attributed.*,
-        daily_prices.input_usd_per_mtok,
-        daily_prices.output_usd_per_mtok,
-        daily_prices.cache_write_usd_per_mtok,
-        daily_prices.cache_write_1h_usd_per_mtok,
-        daily_prices.cache_read_usd_per_mtok,
         daily_prices.prices_effective_from,
         daily_prices.price_book_version,
-        coalesce(
-            (attributed.has_input_tokens and daily_prices.input_usd_per_mtok is null)
-            or (attributed.has_output_tokens and daily_prices.output_usd_per_mtok is null)
-            or (attributed.has_cache_write_5m_tokens and daily_prices.cache_write_usd_per_mtok is null)
-            or (attributed.has_cache_write_1h_tokens and daily_prices.cache_write_1h_usd_per_mtok is null)
-            or (attributed.has_cache_read_tokens and daily_prices.cache_read_usd_per_mtok is null),
-            false
-        ) as is_unpriced,
-        case when attributed.service_tier = 'batch' then 0.5 else 1.0 end as tier_factor
+        {{ is_unpriced }} as is_unpriced,
+        case
+            when not {{ is_unpriced }}
+                then cast(
+                    ({{ type_costs | join('\n + ') }}) / 1000000.0
+                    * case when attributed.service_tier = 'batch' then 0.5 else 1.0 end
+                    as {{ type_double() }}
+                )
+        end as list_cost_usd
     from attributed
     left join daily_prices
         on
@@ -159,57 +167,4 @@ priced as (
 
 )
 
-select
-    usage_date,
-    source,
-    identity_type,
-    identity_value,
-    employee_id,
-    team_id,
-    employee_id is not null as is_attributed,
-    model,
-    client,
-    service_tier,
-    has_input_tokens,
-    has_output_tokens,
-    has_cache_write_tokens,
-    has_cache_read_tokens,
-    requests,
-    success_requests,
-    error_requests,
-    agent_requests,
-    input_tokens,
-    output_tokens,
-    cache_write_tokens,
-    cache_read_tokens,
-    total_tokens,
-    has_cache_write_5m_tokens,
-    has_cache_write_1h_tokens,
-    cache_write_1h_tokens,
-    reported_cost_usd,
-    prices_effective_from,
-    price_book_version,
-    is_unpriced,
-    case
-        when not is_unpriced
-            then cast(
-                (
-                    -- a token type with no tokens adds nothing, priced or not
-                    case when has_input_tokens then input_tokens * input_usd_per_mtok else 0 end
-                    + case when has_output_tokens then output_tokens * output_usd_per_mtok else 0 end
-                    + case
-                        when has_cache_write_5m_tokens
-                            then (cache_write_tokens - cache_write_1h_tokens) * cache_write_usd_per_mtok
-                        else 0
-                    end
-                    + case
-                        when has_cache_write_1h_tokens
-                            then cache_write_1h_tokens * cache_write_1h_usd_per_mtok
-                        else 0
-                    end
-                    + case when has_cache_read_tokens then cache_read_tokens * cache_read_usd_per_mtok else 0 end
-                ) / 1000000.0 * tier_factor
-                as {{ type_double() }}
-            )
-    end as list_cost_usd
-from priced
+select * from priced
