@@ -69,6 +69,8 @@ claims as (
 
 matches as (
 
+    -- each identity seen on a day with the employees claiming it that day
+    -- (none when no claim is in force)
     select
         identity_days.activity_date,
         identity_days.identity_type,
@@ -77,7 +79,7 @@ matches as (
         min(claims.employee_id) as any_employee_id,
         {{ dbt.bool_or('claims.is_ambiguous') }} as has_ambiguous_claim
     from identity_days
-    inner join claims
+    left join claims
         on
             identity_days.identity_type = claims.identity_type
             and identity_days.identity_value = claims.identity_value
@@ -93,20 +95,15 @@ matches as (
 resolved as (
 
     select
-        identity_days.activity_date,
-        identity_days.identity_type,
-        identity_days.identity_value,
+        activity_date,
+        identity_type,
+        identity_value,
         case
-            when matches.claimants = 1 and not matches.has_ambiguous_claim
-                then matches.any_employee_id
+            when claimants = 1 and not has_ambiguous_claim
+                then any_employee_id
         end as employee_id,
-        coalesce(matches.claimants > 1 or matches.has_ambiguous_claim, false) as is_ambiguous
-    from identity_days
-    left join matches
-        on
-            identity_days.activity_date = matches.activity_date
-            and {{ null_safe_equals('identity_days.identity_type', 'matches.identity_type') }}
-            and {{ null_safe_equals('identity_days.identity_value', 'matches.identity_value') }}
+        coalesce(claimants > 1 or has_ambiguous_claim, false) as is_ambiguous
+    from matches
 
 ),
 
