@@ -20,39 +20,46 @@ contracts as (
 
 ),
 
-contracts_in_force as (
+contract_days as (
 
-    -- exactly one contract should be in force; if two overlap the one that
-    -- started last wins, deterministically
+    -- the contracts started on or before each covered day
     select
         covered_days.date_day,
         contracts.contract_id,
         contracts.pricing_model,
-        row_number() over (
-            partition by covered_days.date_day
-            order by contracts.effective_from desc, contracts.contract_id desc
-        ) as contract_rank
+        contracts.seat_usd_per_month,
+        contracts.effective_from,
+        {{ is_valid_on('covered_days.date_day', 'contracts', 'effective_from', 'effective_to') }} as is_in_force
     from covered_days
     inner join contracts
-        on {{ is_valid_on('covered_days.date_day', 'contracts', 'effective_from', 'effective_to') }}
+        on covered_days.date_day >= contracts.effective_from
 
 ),
 
-flat_rate_contracts as (
+picks as (
 
+    -- a day picks the contract in force (its pricing model) and the latest
+    -- flat-rate contract started (its seat rate): exactly one should qualify
+    -- for each; if several do, the one that started last wins, deterministically
     select
-        covered_days.date_day,
-        contracts.contract_id,
-        contracts.seat_usd_per_month,
+        *,
         row_number() over (
-            partition by covered_days.date_day
-            order by contracts.effective_from desc, contracts.contract_id desc
+            partition by date_day, pick
+            order by effective_from desc, contract_id desc
         ) as contract_rank
-    from covered_days
-    inner join contracts
-        on
-            covered_days.date_day >= contracts.effective_from
-            and contracts.pricing_model = 'flat_rate'
+    from (
+        select
+            'in_force' as pick,
+            *
+        from contract_days
+        where is_in_force
+        union all
+        select
+            'flat_rate' as pick,
+            *
+        from contract_days
+        where pricing_model = 'flat_rate'
+    ) as candidates
 
 )
 
@@ -60,20 +67,22 @@ select
     covered_days.date_day,
     covered_days.month_start,
     covered_days.days_in_month,
-    contracts_in_force.contract_id,
-    contracts_in_force.pricing_model,
-    flat_rate_contracts.contract_id as flat_rate_contract_id,
-    flat_rate_contracts.seat_usd_per_month,
+    in_force.contract_id,
+    in_force.pricing_model,
+    flat_rate.contract_id as flat_rate_contract_id,
+    flat_rate.seat_usd_per_month,
     cast(
-        coalesce(flat_rate_contracts.seat_usd_per_month, 0) / covered_days.days_in_month
+        coalesce(flat_rate.seat_usd_per_month, 0) / covered_days.days_in_month
         as {{ type_double() }}
     ) as seat_usd_per_day
 from covered_days
-left join contracts_in_force
+left join picks as in_force
     on
-        covered_days.date_day = contracts_in_force.date_day
-        and contracts_in_force.contract_rank = 1
-left join flat_rate_contracts
+        covered_days.date_day = in_force.date_day
+        and in_force.pick = 'in_force'
+        and in_force.contract_rank = 1
+left join picks as flat_rate
     on
-        covered_days.date_day = flat_rate_contracts.date_day
-        and flat_rate_contracts.contract_rank = 1
+        covered_days.date_day = flat_rate.date_day
+        and flat_rate.pick = 'flat_rate'
+        and flat_rate.contract_rank = 1
