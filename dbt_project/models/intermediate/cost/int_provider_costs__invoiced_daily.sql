@@ -1,7 +1,10 @@
 -- What each provider's cost report invoices per UTC day and model.
 --   re-delivery: a page delivered again with corrected amounts replaces the
---                earlier copy, per bucket × result key (last file in path
---                order wins, then the last result of that file)
+--                earlier copy, per bucket × result key (the duplicate rule
+--                of every export, macro winning_copies: last file in path
+--                order wins, then the last result of that file; the pages
+--                are reference files, which int_landing__redelivered_files
+--                never lists)
 --   invoiced:    Σ amount / 100 of the token results (cost_type = tokens);
 --                web search, code execution etc. are never mixed in
 -- Amounts stay DECIMAL, so the sum is exact whatever the number of rows.
@@ -14,24 +17,24 @@ results as (
 
 ),
 
-ranked_copies as (
+winning_results as (
 
-    select
-        *,
-        row_number() over (
-            partition by
-                provider, bucket_starting_at, workspace_id, description, cost_type,
-                context_window, model, service_tier, token_type, inference_geo
-            order by source_file desc, result_ordinal desc
-        ) as copy_rank
-    from results
+    {{ winning_copies(
+        'results',
+        [
+            'provider', 'bucket_starting_at', 'workspace_id', 'description', 'cost_type',
+            'context_window', 'model', 'service_tier', 'token_type', 'inference_geo'
+        ],
+        ['source_file', 'result_ordinal'],
+        skip_redelivered=false
+    ) }}
 
 ),
 
 token_costs as (
 
-    select * from ranked_copies
-    where copy_rank = 1 and cost_type = 'tokens'
+    select * from winning_results
+    where cost_type = 'tokens'
 
 )
 

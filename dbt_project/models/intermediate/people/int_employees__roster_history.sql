@@ -12,16 +12,11 @@ snapshots as (
 
 ),
 
-ranked_rows as (
+latest_lines as (
 
-    -- an employee listed twice in one snapshot: the last line wins
-    select
-        *,
-        row_number() over (
-            partition by snapshot_date, employee_id
-            order by line_number desc
-        ) as row_rank
-    from snapshots
+    -- an employee listed twice in one snapshot: the last line wins (the
+    -- duplicate rule of every export, macro winning_copies)
+    {{ winning_copies('snapshots', ['snapshot_date', 'employee_id'], ['line_number'], skip_redelivered=false) }}
 
 ),
 
@@ -34,29 +29,28 @@ snapshot_intervals as (
 history as (
 
     select
-        ranked_rows.employee_id,
-        ranked_rows.snapshot_date,
+        latest_lines.employee_id,
+        latest_lines.snapshot_date,
         snapshot_intervals.valid_from,
         snapshot_intervals.valid_to,
         snapshot_intervals.valid_to is null as is_latest_snapshot,
-        ranked_rows.team_id,
-        ranked_rows.team_name,
-        ranked_rows.org_name,
-        ranked_rows.job_family,
-        ranked_rows.job_level,
-        ranked_rows.manager_id,
-        ranked_rows.location,
-        ranked_rows.employment_status,
-        ranked_rows.hire_date,
-        ranked_rows.termination_date,
-        ranked_rows.annual_salary_usd,
-        ranked_rows.employment_status = 'active' as is_active,
-        ranked_rows.job_family = 'software_engineer'
-        and ranked_rows.employment_status = 'active' as is_developer
-    from ranked_rows
+        latest_lines.team_id,
+        latest_lines.team_name,
+        latest_lines.org_name,
+        latest_lines.job_family,
+        latest_lines.job_level,
+        latest_lines.manager_id,
+        latest_lines.location,
+        latest_lines.employment_status,
+        latest_lines.hire_date,
+        latest_lines.termination_date,
+        latest_lines.annual_salary_usd,
+        latest_lines.employment_status = 'active' as is_active,
+        latest_lines.job_family = 'software_engineer'
+        and latest_lines.employment_status = 'active' as is_developer
+    from latest_lines
     inner join snapshot_intervals
-        on ranked_rows.snapshot_date = snapshot_intervals.snapshot_date
-    where ranked_rows.row_rank = 1
+        on latest_lines.snapshot_date = snapshot_intervals.snapshot_date
 
 )
 
