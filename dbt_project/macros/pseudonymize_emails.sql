@@ -1,12 +1,10 @@
 {#
-    Every email address in `text` replaced by a stable pseudonym: `email_`
-    and the first 16 hex digits of sha256(key || ':' || lower(trim(email))).
-    The same address (whatever its case) gets the same pseudonym under one
-    key, so rejected lines of one person can still be grouped; without the
-    key (kept in the WORK database, never published) a pseudonym cannot be
-    checked against a guessed address. An "address" is any run of non-
-    delimiter characters around an @, generous on purpose: over-redacting
-    costs nothing, a missed address leaks one.
+    Every email address in `text` replaced by its keyed pseudonym (macro
+    pseudonym, prefix `email_`), so rejected lines of one person can still
+    be grouped; without the key (kept in the WORK database, never
+    published) a pseudonym cannot be checked against a guessed address. An
+    "address" is any run of non-delimiter characters around an @, generous
+    on purpose: over-redacting costs nothing, a missed address leaks one.
 #}
 {% macro pseudonymize_emails(text, key) -%}
     {{ return(adapter.dispatch('pseudonymize_emails', 'ai_impact_warehouse')(text, key)) }}
@@ -34,9 +32,7 @@
                     regexp_split_to_array({{ text }}, {{ email_pattern() }}),
                     regexp_extract_all({{ text }}, {{ email_pattern() }})
                 ),
-                lambda part: part[1] || coalesce(
-                    'email_' || left(sha256({{ key }} || ':' || lower(trim(part[2]))), 16), ''
-                )
+                lambda part: part[1] || coalesce({{ pseudonym('part[2]', key, 'email_') }}, '')
             ),
             ''
         )
@@ -51,9 +47,7 @@
                     split({{ text }}, {{ email_pattern() }}),
                     regexp_extract_all({{ text }}, {{ email_pattern() }}, 0)
                 ),
-                part -> concat(part['0'], coalesce(
-                    concat('email_', left(sha2(concat({{ key }}, ':', lower(trim(part['1']))), 256), 16)), ''
-                ))
+                part -> concat(part['0'], coalesce({{ pseudonym("part['1']", key, 'email_') }}, ''))
             ),
             ''
         )

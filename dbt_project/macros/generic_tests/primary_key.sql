@@ -4,14 +4,25 @@
     unique and a not_null test would be two.
 #}
 {% test primary_key(model, column_names) %}
+    {{ key_violations(model, column_names, nulls_allowed=false) }}
+{% endtest %}
+
+{#
+    The key check both tests run: groups of rows sharing the key columns
+    (nulls compare equal, group by semantics), and with nulls_allowed=false
+    any key holding a null.
+#}
+{% macro key_violations(model, columns, nulls_allowed) %}
     select
-        {{ column_names | join(', ') }},
+        {{ columns | join(', ') }},
         count(*) as key_rows
     from {{ model }}
-    group by {{ column_names | join(', ') }}
+    group by {{ columns | join(', ') }}
     having
         count(*) > 1
-        {%- for column in column_names %}
+        {%- if not nulls_allowed %}
+            {%- for column in columns %}
         or {{ column }} is null
-        {%- endfor %}
-{% endtest %}
+            {%- endfor %}
+        {%- endif %}
+{% endmacro %}
