@@ -8,7 +8,12 @@ import os
 import sys
 from pathlib import Path
 
-from orchestration.settings import DEFAULT_LANDING, DEFAULT_WAREHOUSE, report_path_for
+from orchestration.settings import (
+    DEFAULT_LANDING,
+    DEFAULT_WAREHOUSE,
+    report_path_for,
+    work_path_for,
+)
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -234,13 +239,20 @@ def _run_claimed(landing: str, serving: Path, start, end, verbose: bool = False)
     return EXIT_OK
 
 
-def _engine_refusal() -> str | None:
-    """One line when the chosen engine cannot run here (exit status 2)."""
+def _engine_refusal(warehouse: str) -> str | None:
+    """One line when the chosen engine, or the raw lake (AIW_LAKE), cannot run
+    here (exit status 2)."""
     from orchestration.settings import engine
 
     try:
         chosen = engine()
     except ValueError as exc:
+        return str(exc)
+    from orchestration.lake import LakeError, lake_for
+
+    try:
+        lake_for(work_path_for(Path(warehouse)))
+    except LakeError as exc:
         return str(exc)
     if chosen != "spark":
         return None
@@ -283,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         if args.engine:
             os.environ["AIW_ENGINE"] = args.engine
-        refused = _engine_refusal()
+        refused = _engine_refusal(args.warehouse)
         if refused:
             print(f"aiw run: error: {refused}", file=sys.stderr)
             return EXIT_USAGE

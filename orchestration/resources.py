@@ -36,6 +36,12 @@ class WarehouseResource(dg.ConfigurableResource):
     def work(self) -> Path:
         return work_path_for(self.serving)
 
+    def lake(self):
+        """The raw Parquet lake extraction writes, or None when it is off (orchestration/lake.py)."""
+        from orchestration.lake import lake_for
+
+        return lake_for(self.work)
+
     @contextlib.contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[WarehouseResource]:
         """Hold the WORK database's lock while this resource is in use: for the

@@ -112,3 +112,11 @@ def engine() -> str:
     if value not in ENGINES:
         raise ValueError(f"AIW_ENGINE must be one of {', '.join(ENGINES)}, not {value!r}")
     return value
+
+
+# The raw Parquet lake both engines read (docs/architecture.md, "The raw layer
+# on Spark"): a folder or any fsspec URL. Setting it turns the lake on, so
+# extraction writes it as it loads; `--engine spark` turns it on by itself,
+# beside the WORK file. Unset with the DuckDB engine: no lake, no cost.
+def lake_setting() -> str | None:
+    return os.environ.get("AIW_LAKE", "").strip() or None

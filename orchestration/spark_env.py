@@ -86,7 +86,18 @@ def spark_dir_for(work: Path) -> Path:
 
 
 def lake_dir_for(work: Path) -> Path:
+    """The lake's default place: beside WORK, in Spark's folder."""
     return spark_dir_for(work) / "lake"
+
+
+def lake_url_for(work: Path) -> str:
+    """The lake of WORK file `work`: AIW_LAKE (a folder or fsspec URL), else the default."""
+    from orchestration.settings import lake_setting
+
+    configured = lake_setting()
+    if configured is None:
+        return str(lake_dir_for(work).resolve())
+    return configured if "://" in configured else str(Path(configured).resolve())
 
 
 def spark_environment(work: Path, base: dict[str, str] | None = None) -> dict[str, str]:
@@ -99,7 +110,7 @@ def spark_environment(work: Path, base: dict[str, str] | None = None) -> dict[st
     env["JAVA_HOME"] = str(home)
     spark_dir = spark_dir_for(work).resolve()
     env["AIW_SPARK_DIR"] = str(spark_dir)
-    env["AIW_LAKE_DIR"] = str(lake_dir_for(work).resolve())
+    env["AIW_LAKE_DIR"] = lake_url_for(work)
     # the JVM's temp files (spill, shuffle) under the run's folder
     env.setdefault("SPARK_LOCAL_DIRS", str(spark_dir / "tmp"))
     return env

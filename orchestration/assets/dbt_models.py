@@ -46,17 +46,19 @@ def warehouse_models() -> dg.AssetsDefinition:
 
 
 def _build_on_spark(context, dbt, warehouse, args, target):
-    """The same models on local Spark: WORK's raw tables go to the Parquet
-    lake, dbt runs with `--target spark` (its Spark settings come from the dbt
+    """The same models on local Spark: extraction wrote the Parquet lake as it
+    loaded (what is missing or stale is written now), dbt runs with `--target spark` (its Spark settings come from the dbt
     resource, orchestration.dbt), and its results come back into WORK as
     tables, where the quality gates and publish read them as usual."""
     from orchestration import lake
     from orchestration.spark_env import spark_dir_for
 
     with warehouse.connect() as con:
-        written = lake.export_raw(con, lake.lake_dir_for(warehouse.work))
+        written = lake.sync(con, warehouse.lake())
         exported = lake.queued_days(con)
-    context.log.info(f"raw lake: {sum(written.values())} rows in {len(written)} tables")
+    context.log.info(
+        f"raw lake: {sum(written.values())} rows rewritten in {len(written)} stale tables"
+    )
     args = [*args, "--target", "spark"]
     context.log.info(f"dbt {' '.join(args)}")
     # partial-parse state is per profile target

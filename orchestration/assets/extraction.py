@@ -23,6 +23,7 @@ from orchestration.extract import (
     record_ignored_files,
 )
 from orchestration.extract.store import PSEUDONYM_KEY_ENV
+from orchestration.lake import sync
 from orchestration.partitions import partition_days, single_run
 from orchestration.resources import LandingResource, WarehouseResource
 from orchestration.shortcuts import warm_up_great_expectations_in_background
@@ -100,7 +101,10 @@ def _partitioned_asset(source, description: str, partitions_def: dg.PartitionsDe
             # import overlaps the biggest load, which mostly waits on gzip and DuckDB.
             warm_up_great_expectations_in_background()
         with warehouse.connect() as con:
-            results = [load_partition(con, zone, source, day) for day in partition_days(context)]
+            lake = warehouse.lake()
+            results = [
+                load_partition(con, zone, source, day, lake) for day in partition_days(context)
+            ]
         loaded = [r for r in results if r.files]
         context.log.info(
             f"{source.table}: {len(loaded)} partitions with files, "
@@ -142,7 +146,7 @@ def roster_snapshots(
     zone = landing.zone()
     zone.check_readable()
     with warehouse.connect() as con:
-        return _materialization([load_roster(con, zone)])
+        return _materialization([load_roster(con, zone, warehouse.lake())])
 
 
 def _reference_asset(source, description: str):
@@ -156,7 +160,7 @@ def _reference_asset(source, description: str):
         zone = landing.zone()
         zone.check_readable()
         with warehouse.connect() as con:
-            return _materialization([load_reference(con, zone, source)])
+            return _materialization([load_reference(con, zone, source, warehouse.lake())])
 
     return _asset
 
@@ -195,7 +199,7 @@ def provider_cost_results(landing: LandingResource, warehouse: WarehouseResource
     zone = landing.zone()
     zone.check_readable()
     with warehouse.connect() as con:
-        result = _materialization([load_provider_costs(con, zone)])
+        result = _materialization([load_provider_costs(con, zone, warehouse.lake())])
     yield dg.MaterializeResult(asset_key=["raw", "provider_cost_results"], metadata=result.metadata)
     yield dg.MaterializeResult(asset_key=["raw", "provider_cost_buckets"])
 
@@ -258,6 +262,10 @@ def landing_audit(landing: LandingResource, warehouse: WarehouseResource):
         by_reason = con.execute(
             "SELECT source, reason, count(*) FROM raw.quarantined_records GROUP BY ALL ORDER BY ALL"
         ).fetchall()
+        lake = warehouse.lake()
+        # The accounting tables change with every load: written whole once per
+        # run, with whatever else of the lake is missing or stale.
+        lake_rows = sync(con, lake) if lake is not None else None
     yield dg.MaterializeResult(
         asset_key=["raw", "quarantined_records"],
         metadata={
@@ -276,6 +284,8 @@ def landing_audit(landing: LandingResource, warehouse: WarehouseResource):
             "rows_skipped": skipped,
             "rows_quarantined": rejected,
             "files_ignored": len(ignored),
+            "lake": "off" if lake is None else lake.url,
+            "lake_tables_written": dg.MetadataValue.json(lake_rows or {}),
             "ignored_by_reason": dg.MetadataValue.json(
                 dict(sorted(Counter(f.reason for f in ignored).items()))
             ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
+from orchestration import lake as raw_lake
 from orchestration.extract.loader import (
     FileResult,
     LoadResult,
@@ -59,18 +60,25 @@ __all__ = [
 ]
 
 
-def extract_all(con: duckdb.DuckDBPyConnection, landing_root: str) -> list[LoadResult]:
-    """Load every partition and file of a landing zone (tests and plain-dbt users)."""
+def extract_all(
+    con: duckdb.DuckDBPyConnection, landing_root: str, lake: raw_lake.Lake | None = None
+) -> list[LoadResult]:
+    """Load every partition and file of a landing zone (tests and plain-dbt
+    users); with a `lake`, write it as the extraction assets do."""
     landing = LandingZone(landing_root)
     landing.check_readable()
-    results = [load_roster(con, landing)]
+    results = [load_roster(con, landing, lake)]
     results += [
-        load_reference(con, landing, source) for source in (PRICE_BOOK, CONTRACTS, IDENTITIES)
+        load_reference(con, landing, source, lake) for source in (PRICE_BOOK, CONTRACTS, IDENTITIES)
     ]
-    results.append(load_provider_costs(con, landing))
+    results.append(load_provider_costs(con, landing, lake))
     for source in (USAGE, DEPLOYS, OTEL, LITELLM, COPILOT):
         results += [
-            load_partition(con, landing, source, day) for day in landing.partitions(source.name)
+            load_partition(con, landing, source, day, lake)
+            for day in landing.partitions(source.name)
         ]
     record_ignored_files(con, landing)
+    if lake is not None:
+        # the accounting tables, written whole once every load is done
+        raw_lake.sync(con, lake)
     return results

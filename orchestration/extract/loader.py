@@ -17,6 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from data_quality.core import usage_days_touched
+from orchestration import lake as raw_lake
 from orchestration.extract.fields import validation_select
 from orchestration.extract.otel import OtelWriter
 from orchestration.extract.readers import (
@@ -288,9 +289,14 @@ def _in_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], _T]) -> _
 
 
 def load_partition(
-    con: duckdb.DuckDBPyConnection, landing: LandingZone, source: Source, partition: dt.date
+    con: duckdb.DuckDBPyConnection,
+    landing: LandingZone,
+    source: Source,
+    partition: dt.date,
+    lake: raw_lake.Lake | None = None,
 ) -> LoadResult:
-    """Replace everything delivery partition `partition` of `source` loaded."""
+    """Replace everything delivery partition `partition` of `source` loaded,
+    and with a `lake`, then its Parquet partition (orchestration/lake.py)."""
     if not source.partitioned:
         raise ValueError(f"{source.table} is not partitioned")
     ensure_raw_schema(con)
@@ -312,9 +318,15 @@ def load_partition(
         for relative in landing.partition_files(source.name, partition):
             result.files.append(_load_file(writer, landing, relative, partition=partition))
         _queue_days_to_rebuild(con, source, partition)
+        raw_lake.record_load(con, source.table, partition)
         return result
 
-    return _in_transaction(con, work)
+    result = _in_transaction(con, work)
+    if lake is not None:
+        # After the commit: a process killed in between leaves the lake's file
+        # with the previous load id, which `lake.sync` finds stale.
+        raw_lake.write_partition(con, lake, source.table, partition)
+    return result
 
 
 def _queue_days_to_rebuild(con, source: Source, partition: dt.date) -> None:
@@ -369,7 +381,9 @@ def _forget_file(con, table: str, relative: str, source_name: str) -> None:
     )
 
 
-def load_roster(con: duckdb.DuckDBPyConnection, landing: LandingZone) -> LoadResult:
+def load_roster(
+    con: duckdb.DuckDBPyConnection, landing: LandingZone, lake: raw_lake.Lake | None = None
+) -> LoadResult:
     """Bring raw.roster_snapshots in line with the roster folder.
 
     Snapshots are immutable in practice, so a file whose content hash is
@@ -425,7 +439,7 @@ def load_roster(con: duckdb.DuckDBPyConnection, landing: LandingZone) -> LoadRes
             )
         return result
 
-    return _in_transaction(con, work)
+    return _then_lake(con, _in_transaction(con, work), lake)
 
 
 def _parse_date(text: str) -> dt.date | None:
@@ -455,7 +469,10 @@ def _file_result_from_manifest(con, table: str, relative: str) -> FileResult:
 
 
 def load_reference(
-    con: duckdb.DuckDBPyConnection, landing: LandingZone, source: Source
+    con: duckdb.DuckDBPyConnection,
+    landing: LandingZone,
+    source: Source,
+    lake: raw_lake.Lake | None = None,
 ) -> LoadResult:
     """Replace one reference table (price book, contracts, identities) from its file."""
     ensure_raw_schema(con)
@@ -470,7 +487,14 @@ def load_reference(
         result.files.append(_load_file(_Writer(con, source), landing, relative, partition=None))
         return result
 
-    return _in_transaction(con, work)
+    return _then_lake(con, _in_transaction(con, work), lake)
+
+
+def _then_lake(con, result: LoadResult, lake: raw_lake.Lake | None) -> LoadResult:
+    """An unpartitioned table, once loaded, replaces its file in the lake."""
+    if lake is not None:
+        raw_lake.write_table(con, lake, result.table)
+    return result
 
 
 def record_ignored_files(con: duckdb.DuckDBPyConnection, landing: LandingZone) -> list[IgnoredFile]:

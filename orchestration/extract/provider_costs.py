@@ -23,6 +23,7 @@ from decimal import Decimal
 import duckdb
 import pyarrow as pa
 
+from orchestration import lake as raw_lake
 from orchestration.extract.loader import (
     FileResult,
     LoadResult,
@@ -191,7 +192,9 @@ def ensure_provider_cost_table(con: duckdb.DuckDBPyConnection) -> None:
     ensure_raw_schema(con)
 
 
-def load_provider_costs(con: duckdb.DuckDBPyConnection, landing: LandingZone) -> LoadResult:
+def load_provider_costs(
+    con: duckdb.DuckDBPyConnection, landing: LandingZone, lake: raw_lake.Lake | None = None
+) -> LoadResult:
     """Replace raw.provider_cost_results from the cost-report pages present."""
     ensure_provider_cost_table(con)
 
@@ -214,4 +217,8 @@ def load_provider_costs(con: duckdb.DuckDBPyConnection, landing: LandingZone) ->
             )
         return result
 
-    return _in_transaction(con, work)
+    result = _in_transaction(con, work)
+    if lake is not None:
+        for table in (COST_TABLE, BUCKETS_TABLE):
+            raw_lake.write_table(con, lake, table)
+    return result

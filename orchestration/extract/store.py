@@ -9,6 +9,7 @@ import duckdb
 
 from orchestration.extract import sources
 from orchestration.extract.sources import ALL_SOURCES
+from orchestration.extract.sources import PARTITIONED as ALL_PARTITIONED
 
 QUARANTINE_COLUMNS = (
     ("source", "VARCHAR"),
@@ -191,7 +192,33 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     _create(con, "quarantined_records", QUARANTINE_COLUMNS)
     _create(con, "landing_files", LANDING_FILE_COLUMNS)
     _create(con, USAGE_DAYS_TO_REBUILD, (("usage_date", "DATE"),))
+    _ensure_lake_partitions(con)
     ensure_pseudonym_key(con)
+
+
+# The current load of each delivery partition: a new load_id each time a load
+# replaces it. The Parquet lake stamps its files with it, so a partition whose
+# file carries another id is stale (orchestration/lake.py).
+LAKE_PARTITIONS = "lake_partitions"
+LAKE_PARTITION_COLUMNS = (("table_name", "VARCHAR"), ("dt", "DATE"), ("load_id", "VARCHAR"))
+
+
+def _ensure_lake_partitions(con: duckdb.DuckDBPyConnection) -> None:
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'raw' AND table_name = ?",
+        [LAKE_PARTITIONS],
+    ).fetchone()[0]
+    if exists:
+        return
+    _create(con, LAKE_PARTITIONS, LAKE_PARTITION_COLUMNS)
+    # A WORK database written before the table existed: its loaded days get an id.
+    for source in ALL_PARTITIONED:
+        con.execute(
+            f"INSERT INTO raw.{LAKE_PARTITIONS} SELECT ?, dt, CAST(uuid() AS VARCHAR) "
+            f"FROM (SELECT DISTINCT dt FROM raw.{source.table} WHERE dt IS NOT NULL)",
+            [source.table],
+        )
 
 
 def ensure_pseudonym_key(con: duckdb.DuckDBPyConnection) -> None:
