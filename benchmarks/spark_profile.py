@@ -1,6 +1,6 @@
 """Where Spark spends a daily run, for sizing a cluster (docs/spark.md).
 
-    uv run --group spark python benchmarks/spark_profile.py WAREHOUSE [--records 300000]
+    uv run --group spark python benchmarks/spark_profile.py WAREHOUSE [--records 1000000]
 
 WAREHOUSE is a serving file an `aiw run --engine spark` has built (its Spark
 metastore and dbt's compiled SQL are reused; `make bench` keeps one with
@@ -52,7 +52,7 @@ MODELS = (
 )
 
 
-def build_lake(scratch: Path, records: int, days: int) -> tuple[lake.Lake, int, int]:
+def build_lake(scratch: Path, per_workday: int, days: int) -> tuple[lake.Lake, int, int]:
     """A generated organisation's lake whose queue holds its last day only;
     (lake, usage rows in all, usage rows of the last day)."""
     landing = scratch / "landing"
@@ -64,7 +64,7 @@ def build_lake(scratch: Path, records: int, days: int) -> tuple[lake.Lake, int, 
         progress=False,
         employees=EMPLOYEES,
         days=days,
-        requests_per_dev_day=requests_per_dev_day(EMPLOYEES, days, records),
+        requests_per_dev_day=requests_per_dev_day(EMPLOYEES, days, per_workday),
     )
     target = lake.Lake(str(scratch / "lake"))
     con = duckdb.connect(str(scratch / "work.duckdb"))
@@ -78,6 +78,15 @@ def build_lake(scratch: Path, records: int, days: int) -> tuple[lake.Lake, int, 
     day = con.execute("SELECT count(*) FROM raw.usage_requests WHERE dt = ?", [last]).fetchone()[0]
     con.close()
     return target, total, day
+
+
+def reuse_lake(scratch: Path, days: int) -> tuple[lake.Lake, int, int]:
+    con = duckdb.connect(str(scratch / "work.duckdb"), read_only=True)
+    last = START + dt.timedelta(days=days - 1)
+    total = con.execute("SELECT count(*) FROM raw.usage_requests").fetchone()[0]
+    day = con.execute("SELECT count(*) FROM raw.usage_requests WHERE dt = ?", [last]).fetchone()[0]
+    con.close()
+    return lake.Lake(str(scratch / "lake")), total, day
 
 
 def spark_session(work: Path, lake_url: str):
@@ -120,7 +129,14 @@ def stage_metrics(spark, group: str) -> dict:
         if job.get("jobGroup") == group:
             stages.update(job["stageIds"])
     totals = dict.fromkeys(
-        ("inputBytes", "inputRecords", "shuffleWriteBytes", "shuffleReadBytes", "executorRunTime"),
+        (
+            "inputBytes",
+            "inputRecords",
+            "shuffleWriteBytes",
+            "shuffleReadBytes",
+            "executorRunTime",
+            "executorCpuTime",
+        ),
         0,
     )
     for stage in json.load(urllib.request.urlopen(f"{base}/api/v1/applications/{app}/stages")):
@@ -134,16 +150,23 @@ def stage_metrics(spark, group: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("warehouse", help="a serving file `aiw run --engine spark` built")
-    parser.add_argument("--records", type=int, default=300_000, help="usage records per day")
+    parser.add_argument(
+        "--records", type=int, default=1_000_000, help="usage records per working day"
+    )
     parser.add_argument("--days", type=int, default=5)
+    parser.add_argument("--reuse", help="the scratch folder of an earlier profile: its lake again")
     args = parser.parse_args()
     work = work_path_for(Path(args.warehouse)).resolve()
     compiled = Path(f"{dbt_target_path_for(work)}-spark") / "compiled" / "ai_impact_warehouse"
     if not (spark_dir_for(work) / "metastore_db").exists() or not compiled.exists():
         raise SystemExit(f"{args.warehouse}: no Spark build here (run `aiw run --engine spark`)")
-    scratch = Path(tempfile.mkdtemp(prefix="aiw-spark-profile-"))
     started = time.perf_counter()
-    target, total, day = build_lake(scratch, args.records * args.days, args.days)
+    if args.reuse:
+        scratch = Path(args.reuse)
+        target, total, day = reuse_lake(scratch, args.days)
+    else:
+        scratch = Path(tempfile.mkdtemp(prefix="aiw-spark-profile-"))
+        target, total, day = build_lake(scratch, args.records, args.days)
     print(
         f"lake: {total:,} usage rows over {args.days} days, {day:,} on the queued day, "
         f"built in {time.perf_counter() - started:.0f} s"
@@ -175,11 +198,18 @@ def main() -> None:
             f"input {metrics['inputRecords']:,} rows / {metrics['inputBytes'] / 2**20:.1f} MiB, "
             f"shuffle write {metrics['shuffleWriteBytes'] / 2**20:.1f} MiB, "
             f"read {metrics['shuffleReadBytes'] / 2**20:.1f} MiB, "
-            f"task time {metrics['executorRunTime'] / 1000:.1f} s; "
+            f"task time {metrics['executorRunTime'] / 1000:.1f} s "
+            f"(CPU {metrics['executorCpuTime'] / 1e9:.1f} s); "
             f"exchanges in the plan: {len(exchanges)} ({', '.join(sorted(set(exchanges))) or 'none'})"
         )
         if group == "int_usage__daily_by_identity":
-            print(f"    {day / seconds / cores:,.0f} queued-day records per second per core (wall)")
+            cpu = metrics["executorCpuTime"] / 1e9
+            print(
+                f"    {day / seconds / cores:,.0f} queued-day records per second per core (wall); "
+                f"{metrics['inputRecords'] / cpu:,.0f} rows read per CPU second, "
+                f"{metrics['shuffleWriteBytes'] / max(metrics['inputRecords'], 1):.1f} shuffle "
+                "bytes per row read"
+            )
     spark.stop()
 
 
