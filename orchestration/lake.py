@@ -252,7 +252,17 @@ def _table_token(con: duckdb.DuckDBPyConnection, table: str) -> str:
 def _sync_partitioned(con, lake: Lake, table: str, scan: bool, force: bool) -> int | None:
     """The rows written, None when every file was current."""
     columns = _columns_hash(con, table)
-    wanted = {day: f"{load_id}-{columns}" for day, load_id in _load_ids(con, table, scan).items()}
+    ids = _load_ids(con, table, scan)
+    if not ids and con.execute(f"select count(*) from raw.{_quote(table)} limit 1").fetchone()[0]:
+        # rows no load recorded (written by hand, or by an older version): their
+        # days get an id, kept so the next sync finds them current
+        ids = _load_ids(con, table, scan=True)
+        if _has_table(con, LOAD_IDS_TABLE):
+            con.executemany(
+                f"insert into raw.{LOAD_IDS_TABLE} values (?, ?, ?)",
+                [[table, day, load_id] for day, load_id in ids.items()],
+            )
+    wanted = {day: f"{load_id}-{columns}" for day, load_id in ids.items()}
     if not wanted:
         # no day loaded: one empty file still gives both engines the table's schema
         wanted = {_placeholder_day(): f"empty-{columns}"}

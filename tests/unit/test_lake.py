@@ -165,3 +165,17 @@ def test_an_fsspec_url_is_written_and_an_unusable_one_is_one_line(con, tmp_path)
     with pytest.raises(lake.LakeError) as refused:
         lake.Lake("nosuchscheme://bucket/lake")
     assert "\n" not in str(refused.value) and "nosuchscheme://bucket/lake" in str(refused.value)
+
+
+def test_rows_no_load_recorded_still_reach_the_lake_once(con, tmp_path):
+    from orchestration.extract import ensure_raw_schema
+
+    ensure_raw_schema(con)
+    con.execute(
+        "INSERT INTO raw.deploy_records (dt, source_file, line_number, deployment_id) "
+        "VALUES (DATE '2026-04-07', 'by-hand.csv', 1, 'd1')"
+    )
+    lake_dir = tmp_path / "lake"
+    assert lake.sync(con, lake_dir)["deploy_records"] == 1
+    assert lake_rows(con, lake_dir, "deploy_records", ["deployment_id"]) == [("d1",)]
+    assert lake.sync(con, lake_dir) == {}
