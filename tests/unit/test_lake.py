@@ -179,3 +179,15 @@ def test_rows_no_load_recorded_still_reach_the_lake_once(con, tmp_path):
     assert lake.sync(con, lake_dir)["deploy_records"] == 1
     assert lake_rows(con, lake_dir, "deploy_records", ["deployment_id"]) == [("d1",)]
     assert lake.sync(con, lake_dir) == {}
+
+
+def test_run_with_an_unusable_lake_url_exits_2_with_one_line(monkeypatch, capsys, tmp_path):
+    from orchestration import cli
+
+    monkeypatch.setenv("AIW_LAKE", "nosuchscheme://bucket/lake")
+    code = cli.main(["run", "--landing", str(tmp_path), "--warehouse", str(tmp_path / "w.duckdb")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == cli.EXIT_USAGE
+    assert len(err) == 1 and err[0].startswith(
+        "aiw run: error: lake nosuchscheme://bucket/lake cannot be written:"
+    )
