@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -56,6 +57,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="aiw-lake-format-"))
+    try:
+        measure(scratch, args)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def measure(scratch: Path, args: argparse.Namespace) -> None:
     landing = scratch / "landing"
     rate = requests_per_dev_day(EMPLOYEES, 1, args.records)
     generate_landing(
