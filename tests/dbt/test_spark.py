@@ -28,13 +28,8 @@ extract = pytest.importorskip("orchestration.extract")
 _reason = spark_unavailable_reason()
 pytestmark = [
     pytest.mark.slow,
+    # one JVM for the module, on one xdist worker beside the other groups
     pytest.mark.xdist_group("dbt_spark"),
-    # Every node costs seconds on local Spark, so these builds take many
-    # minutes on 2 cores: `make test-spark` runs them, `make test` does not.
-    pytest.mark.skipif(
-        not os.environ.get("AIW_SPARK_TESTS"),
-        reason="the Spark builds run with `make test-spark` (AIW_SPARK_TESTS=1)",
-    ),
     pytest.mark.skipif(_reason is not None, reason=f"Spark cannot run here: {_reason}"),
 ]
 
@@ -49,15 +44,42 @@ COMPARED_SCHEMAS = ("intermediate", "marts", "restricted", "audit")
 
 @pytest.fixture(scope="module")
 def spark_root(tmp_path_factory):
-    """One Spark warehouse and metastore for the module (the JVM's static
-    settings are fixed by the first dbt invocation); each case its own lake."""
+    """One Spark warehouse and catalog for the module (the JVM's static
+    settings are fixed by the first dbt invocation); each case its own lake.
+    The JVM is stopped afterwards: the xdist worker goes on with other tests."""
     root = tmp_path_factory.mktemp("spark")
     env = spark_environment(root / "work.duckdb")
     with pytest.MonkeyPatch.context() as patch:
         for name in ("JAVA_HOME", "AIW_SPARK_DIR", "SPARK_LOCAL_DIRS"):
             patch.setenv(name, env[name])
         patch.setenv("AIW_PSEUDONYM_KEY", "spark-test-key")
-        yield root, Path(env["AIW_SPARK_DIR"])
+        # the profile's settings for tiny data in one process (profiles.yml)
+        patch.setenv("AIW_SPARK_TEST", "1")
+        try:
+            yield root, Path(env["AIW_SPARK_DIR"])
+        finally:
+            stop_local_spark()
+
+
+def stop_local_spark() -> None:
+    """Stop the Spark session dbt-spark started in this process, and its JVM."""
+    from pyspark import SparkContext
+    from pyspark.sql import SparkSession
+
+    session = SparkSession._instantiatedSession
+    if session is not None:
+        session.stop()
+    gateway = SparkContext._gateway
+    if gateway is None:
+        return
+    gateway.shutdown()
+    proc = getattr(gateway, "proc", None)
+    if proc is not None:
+        # the JVM exits when its stdin closes (pyspark.java_gateway)
+        proc.stdin.close()
+        proc.wait(timeout=120)
+    SparkContext._gateway = None
+    SparkContext._jvm = None
 
 
 def spark_dbt(args, work: Path, db: Path, spark_dir: Path) -> None:
