@@ -13,13 +13,18 @@ endif
 
 DBT_FLAGS := --project-dir dbt_project --profiles-dir dbt_project
 
+# The `spark` group (pyspark, dbt-spark, a Java runtime) is installed by
+# default, so `make test` runs the dbt project on local Spark too (README
+# "Beyond one machine"); `make setup SYNC_GROUPS=` installs without it.
+SYNC_GROUPS ?= --group spark
+
 .PHONY: help setup demo ui test test-spark lint format bench manifest clean
 
 help:
 	@echo "make demo   install, generate the sample organisation, run the pipeline, print headline figures"
 	@echo "make ui     the Dagster UI (dagster dev) on the demo's data and run history"
 	@echo "make test   install and run the whole test suite"
-	@echo "make test-spark  the dbt project on local Spark (installs the spark group; slow)"
+	@echo "make test-spark  only the Spark tests (the dbt project on local Spark)"
 	@echo "make lint   ruff + sqlfluff"
 	@echo "make bench  benchmarks (SCALE=small for a quick one)"
 
@@ -36,8 +41,6 @@ help:
 	$(UV) sync --frozen --compile-bytecode $(SYNC_GROUPS)
 	touch $@
 
-# `make test-spark` and `make bench` also install the `spark` group (pyspark,
-# dbt-spark, a Java runtime) to run the same dbt project on local Spark.
 setup: .venv/.bytecode-compiled
 	$(UV) sync --frozen $(SYNC_GROUPS)
 	$(MAKE) --no-print-directory manifest
@@ -59,11 +62,10 @@ ui: setup
 test: setup
 	$(UV) run --frozen pytest -n 2 --dist loadgroup
 
-# The dbt project on local Spark: the conformance case and a generated
-# organisation against DuckDB (many minutes: every node costs seconds on Spark).
-test-spark: SYNC_GROUPS = --group spark
+# The dbt project on local Spark alone (also part of `make test`): the
+# conformance case and a generated organisation against DuckDB.
 test-spark: setup
-	AIW_SPARK_TESTS=1 $(UV) run --frozen pytest -n 0 tests/dbt/test_spark.py tests/unit/test_spark_env.py
+	$(UV) run --frozen pytest -n 0 tests/dbt/test_spark.py tests/unit/test_spark_env.py
 
 lint: setup
 	$(UV) run --frozen ruff check .
@@ -74,7 +76,6 @@ format: setup
 	$(UV) run --frozen ruff format .
 	$(UV) run --frozen ruff check --fix .
 
-bench: SYNC_GROUPS = --group spark
 bench: setup
 	$(UV) run --frozen python benchmarks/run.py --scale $(SCALE)
 
