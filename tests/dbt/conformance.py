@@ -197,17 +197,20 @@ def differing_tables(
     schemas: tuple[str, ...],
     exclude: tuple[str, ...] = (),
     digits: int = 12,
-    decimals: int | None = None,
+    tolerance: float | None = None,
 ) -> list[str]:
     """Tables of `schemas` that differ between two DuckDB files (or exist in only
     one), one line each; an empty list means both hold the same rows.
 
     `exclude` names tables (schema.table) left out, such as a run log.
     Parallel float sums may differ in the last bits between two builds, so
-    doubles are compared on `digits` significant digits (12), after rounding
-    to `decimals` places when given (two engines: a 1-ulp residue of a
-    difference of equal sums has no significant digits in common with 0), everything
-    else exactly. Views are compared as the tables they evaluate to.
+    doubles are compared on `digits` significant digits (12), everything else
+    exactly. Two engines add in different orders, and two values within the
+    last bits of each other can round to different digits (0.6528477675 and
+    0.6528477675000001), so with `tolerance` doubles instead match when within
+    `tolerance` of each other, relative or absolute (a 1-ulp residue of a
+    difference of equal sums is 0 on one engine), rows being paired by their
+    other columns. Views are compared as the tables they evaluate to.
     """
     import duckdb
 
@@ -245,23 +248,22 @@ def differing_tables(
                 " order by column_index",
                 [schema, table],
             ).fetchall()
-            select_list = ", ".join(
-                (
-                    f"printf('%.{digits}g', round(\"{column}\", {decimals}) + 0.0)"
-                    if decimals is not None
-                    else f"printf('%.{digits}g', \"{column}\")"
+            if tolerance is not None:
+                only_a, only_b = _unmatched_within(con, name, columns, tolerance)
+            else:
+                select_list = ", ".join(
+                    f"printf('%.{digits}g', \"{column}\")"
+                    if data_type in ("DOUBLE", "FLOAT")
+                    else f'"{column}"'
+                    for column, data_type in columns
                 )
-                if data_type in ("DOUBLE", "FLOAT")
-                else f'"{column}"'
-                for column, data_type in columns
-            )
-            only_a, only_b = (
-                con.execute(
-                    f"select count(*) from (select {select_list} from {x}.{name}"
-                    f" except all select {select_list} from {y}.{name})"
-                ).fetchall()[0][0]
-                for x, y in (("a", "b"), ("b", "a"))
-            )
+                only_a, only_b = (
+                    con.execute(
+                        f"select count(*) from (select {select_list} from {x}.{name}"
+                        f" except all select {select_list} from {y}.{name})"
+                    ).fetchall()[0][0]
+                    for x, y in (("a", "b"), ("b", "a"))
+                )
             if only_a or only_b:
                 differing.append(
                     f"{name}: {only_a} rows only in {a_path}, {only_b} only in {b_path}"
@@ -269,6 +271,46 @@ def differing_tables(
         return differing
     finally:
         con.close()
+
+
+def _unmatched_within(con, name: str, columns: list, tolerance: float) -> tuple[int, int]:
+    """Rows of a.`name` and b.`name` left unpaired when rows with equal
+    non-double columns are paired in order of their doubles, and a pair
+    matches when every double is within `tolerance` (relative or absolute)."""
+    double = [data_type in ("DOUBLE", "FLOAT") for _, data_type in columns]
+    # both sides in a's types, as a set operation would (Spark's Parquet
+    # timestamps are read back as TIMESTAMP WITH TIME ZONE)
+    select_list = ", ".join(f'cast("{column}" as {data_type})' for column, data_type in columns)
+
+    def grouped(db: str) -> dict[tuple, list[tuple]]:
+        groups: dict[tuple, list[tuple]] = {}
+        for row in con.execute(f"select {select_list} from {db}.{name}").fetchall():
+            key = tuple(v for v, d in zip(row, double, strict=True) if not d)
+            doubles = tuple(v for v, d in zip(row, double, strict=True) if d)
+            groups.setdefault(key, []).append(doubles)
+        return {
+            key: sorted(rows, key=lambda r: [(v is None, 0.0 if v is None else v) for v in r])
+            for key, rows in groups.items()
+        }
+
+    def close(x: float | None, y: float | None) -> bool:
+        if x is None or y is None:
+            return x is None and y is None
+        if math.isnan(x) or math.isnan(y):
+            return math.isnan(x) and math.isnan(y)
+        return math.isclose(x, y, rel_tol=tolerance, abs_tol=tolerance)
+
+    a, b = grouped("a"), grouped("b")
+    only_a = only_b = 0
+    for key in a.keys() | b.keys():
+        rows_a, rows_b = a.get(key, []), b.get(key, [])
+        paired = sum(
+            all(close(x, y) for x, y in zip(ra, rb, strict=True))
+            for ra, rb in zip(rows_a, rows_b, strict=False)
+        )
+        only_a += len(rows_a) - paired
+        only_b += len(rows_b) - paired
+    return only_a, only_b
 
 
 __all__ = ["compare_all", "compare_table", "differing_tables"]
