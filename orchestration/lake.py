@@ -296,10 +296,11 @@ def write_partition(
 
 def write_table(con: duckdb.DuckDBPyConnection, lake: Lake | str | Path, table: str) -> int:
     """Replace an unpartitioned table in the lake with WORK's rows; the rows written."""
-    lake = _as_lake(lake)
-    return lake.write(
-        con, f"select * from raw.{_quote(table)}", lake.file(table), _table_token(con, table)
-    )
+    return _write_whole(con, _as_lake(lake), table, _table_token(con, table))
+
+
+def _write_whole(con: duckdb.DuckDBPyConnection, lake: Lake, table: str, token: str) -> int:
+    return lake.write(con, f"select * from raw.{_quote(table)}", lake.file(table), token)
 
 
 def sync(
@@ -319,9 +320,7 @@ def sync(
             continue
         token = _table_token(con, table)
         if force or lake.token(lake.file(table)) != token:
-            written[table] = lake.write(
-                con, f"select * from raw.{_quote(table)}", lake.file(table), token
-            )
+            written[table] = _write_whole(con, lake, table, token)
     return written
 
 
