@@ -164,35 +164,48 @@ SOURCE_TABLES = (
 )
 
 
-def _create(con: duckdb.DuckDBPyConnection, table: str, columns) -> None:
-    body = ", ".join(f"{name} {sql_type}" for name, sql_type in columns)
-    con.execute(f"CREATE TABLE IF NOT EXISTS raw.{table} ({body})")
+def _raw_columns(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    """The columns of every table in schema raw, from one catalog query."""
+    present: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND schema_name = 'raw'"
+    ).fetchall():
+        present.setdefault(table, set()).add(column)
+    return present
+
+
+def _create(con: duckdb.DuckDBPyConnection, table: str, columns, present: dict) -> None:
+    if table not in present:
+        body = ", ".join(f"{name} {sql_type}" for name, sql_type in columns)
+        con.execute(f"CREATE TABLE IF NOT EXISTS raw.{table} ({body})")
+        return
     # A WORK database written by an older version gains the newer columns.
-    present = {
-        name
-        for (name,) in con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
-            "AND schema_name = 'raw' AND table_name = ?",
-            [table],
-        ).fetchall()
-    }
     for name, sql_type in columns:
-        if name not in present:
+        if name not in present[table]:
             con.execute(f"ALTER TABLE raw.{table} ADD COLUMN {name} {sql_type}")
 
 
-def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+def _raw_tables():
     for source in ALL_SOURCES:
-        _create(con, source.table, source.raw_columns)
-    _create(con, COST_TABLE, COST_COLUMNS)
-    _create(con, BUCKETS_TABLE, BUCKET_COLUMNS)
-    for table, columns in SOURCE_TABLES:
-        _create(con, table, columns)
-    _create(con, "quarantined_records", QUARANTINE_COLUMNS)
-    _create(con, "landing_files", LANDING_FILE_COLUMNS)
-    _create(con, USAGE_DAYS_TO_REBUILD, (("usage_date", "DATE"),))
-    _ensure_lake_partitions(con)
+        yield source.table, source.raw_columns
+    yield COST_TABLE, COST_COLUMNS
+    yield BUCKETS_TABLE, BUCKET_COLUMNS
+    yield from SOURCE_TABLES
+    yield "quarantined_records", QUARANTINE_COLUMNS
+    yield "landing_files", LANDING_FILE_COLUMNS
+    yield USAGE_DAYS_TO_REBUILD, (("usage_date", "DATE"),)
+    yield PSEUDONYM_KEY, (("pseudonym_key", "VARCHAR"),)
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Every raw table with every column this version writes. Each load calls
+    it, so it reads the catalog once and writes only what is missing."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    present = _raw_columns(con)
+    for table, columns in _raw_tables():
+        _create(con, table, columns, present)
+    _ensure_lake_partitions(con, present)
     ensure_pseudonym_key(con)
 
 
@@ -203,15 +216,10 @@ LAKE_PARTITIONS = "lake_partitions"
 LAKE_PARTITION_COLUMNS = (("table_name", "VARCHAR"), ("dt", "DATE"), ("load_id", "VARCHAR"))
 
 
-def _ensure_lake_partitions(con: duckdb.DuckDBPyConnection) -> None:
-    exists = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name = 'raw' AND table_name = ?",
-        [LAKE_PARTITIONS],
-    ).fetchone()[0]
-    if exists:
+def _ensure_lake_partitions(con: duckdb.DuckDBPyConnection, present: dict) -> None:
+    if LAKE_PARTITIONS in present:
         return
-    _create(con, LAKE_PARTITIONS, LAKE_PARTITION_COLUMNS)
+    _create(con, LAKE_PARTITIONS, LAKE_PARTITION_COLUMNS, present)
     # A WORK database written before the table existed: its loaded days get an id.
     for source in ALL_PARTITIONED:
         con.execute(
@@ -221,16 +229,18 @@ def _ensure_lake_partitions(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
+PSEUDONYM_KEY = "pseudonym_key"
+
+
 def ensure_pseudonym_key(con: duckdb.DuckDBPyConnection) -> None:
     """One secret per warehouse, kept in WORK (never published): the key of the
     pseudonyms. AIW_PSEUDONYM_KEY, when set, replaces it, so several warehouses
     (or a WORK file rebuilt from scratch) give the same pseudonyms."""
-    _create(con, "pseudonym_key", (("pseudonym_key", "VARCHAR"),))
     wanted = os.environ.get(PSEUDONYM_KEY_ENV) or None
-    current = con.execute("SELECT pseudonym_key FROM raw.pseudonym_key").fetchall()
+    current = con.execute(f"SELECT pseudonym_key FROM raw.{PSEUDONYM_KEY}").fetchall()
     if wanted is not None and current != [(wanted,)]:
-        con.execute("DELETE FROM raw.pseudonym_key")
-        con.execute("INSERT INTO raw.pseudonym_key VALUES (?)", [wanted])
+        con.execute(f"DELETE FROM raw.{PSEUDONYM_KEY}")
+        con.execute(f"INSERT INTO raw.{PSEUDONYM_KEY} VALUES (?)", [wanted])
     elif wanted is None and len(current) != 1:
-        con.execute("DELETE FROM raw.pseudonym_key")
-        con.execute("INSERT INTO raw.pseudonym_key VALUES (?)", [secrets.token_hex(32)])
+        con.execute(f"DELETE FROM raw.{PSEUDONYM_KEY}")
+        con.execute(f"INSERT INTO raw.{PSEUDONYM_KEY} VALUES (?)", [secrets.token_hex(32)])
