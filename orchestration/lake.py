@@ -24,6 +24,7 @@ docs/architecture.md, "The raw layer on Spark".
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 import uuid
@@ -164,42 +165,30 @@ def raw_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     ]
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'raw' and table_name = ?",
-            [table],
-        ).fetchone()[0]
-    )
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    """(name, type) of raw table `table` in order; empty when there is no such table."""
+    return con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = 'raw' and table_name = ? order by ordinal_position",
+        [table],
+    ).fetchall()
 
 
-def _columns_hash(con: duckdb.DuckDBPyConnection, table: str) -> str:
+def _schema_token(columns: list[tuple[str, str]]) -> str:
     # A column added to WORK makes every file of the table stale: one schema per table.
-    return str(
-        con.execute(
-            "select hash(string_agg(column_name || ' ' || data_type, ',' order by ordinal_position)) "
-            "from information_schema.columns where table_schema = 'raw' and table_name = ?",
-            [table],
-        ).fetchone()[0]
-    )
+    described = ",".join(f"{name} {data_type}" for name, data_type in columns)
+    return hashlib.sha256(described.encode()).hexdigest()[:16]
 
 
-def _partitioned(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return table in PARTITIONED_BY_DT and bool(
-        con.execute(
-            "select count(*) from information_schema.columns "
-            "where table_schema = 'raw' and table_name = ? and column_name = 'dt'",
-            [table],
-        ).fetchone()[0]
-    )
+def _partitioned(table: str, columns: list[tuple[str, str]]) -> bool:
+    return table in PARTITIONED_BY_DT and any(name == "dt" for name, _ in columns)
 
 
 def _load_ids(con: duckdb.DuckDBPyConnection, table: str, scan: bool) -> dict[str, str]:
     """{day: load id} of a partitioned table: WORK's record, and with `scan`
     also the days the table holds that it lacks (a fresh id each)."""
     ids = {}
-    if _has_table(con, LOAD_IDS_TABLE):
+    if _columns(con, LOAD_IDS_TABLE):
         ids = {
             day.isoformat(): load_id
             for day, load_id in con.execute(
@@ -242,30 +231,31 @@ def _placeholder_day() -> str:
     return partitions_start().isoformat()
 
 
-def _table_token(con: duckdb.DuckDBPyConnection, table: str) -> str:
+def _table_token(con: duckdb.DuckDBPyConnection, table: str, schema: str) -> str:
     rows, digest = con.execute(
         f"select count(*), coalesce(bit_xor(hash(t)), 0) from raw.{_quote(table)} t"
     ).fetchone()
-    return f"{rows}-{digest}-{_columns_hash(con, table)}"
+    return f"{rows}-{digest}-{schema}"
 
 
-def _sync_partitioned(con, lake: Lake, table: str, scan: bool, force: bool) -> int | None:
+def _sync_partitioned(
+    con, lake: Lake, table: str, schema: str, scan: bool, force: bool
+) -> int | None:
     """The rows written, None when every file was current."""
-    columns = _columns_hash(con, table)
     ids = _load_ids(con, table, scan)
     if not ids and con.execute(f"select count(*) from raw.{_quote(table)} limit 1").fetchone()[0]:
         # rows no load recorded (written by hand, or by an older version): their
         # days get an id, kept so the next sync finds them current
         ids = _load_ids(con, table, scan=True)
-        if _has_table(con, LOAD_IDS_TABLE):
+        if _columns(con, LOAD_IDS_TABLE):
             con.executemany(
                 f"insert into raw.{LOAD_IDS_TABLE} values (?, ?, ?)",
                 [[table, day, load_id] for day, load_id in ids.items()],
             )
-    wanted = {day: f"{load_id}-{columns}" for day, load_id in ids.items()}
+    wanted = {day: f"{load_id}-{schema}" for day, load_id in ids.items()}
     if not wanted:
         # no day loaded: one empty file still gives both engines the table's schema
-        wanted = {_placeholder_day(): f"empty-{columns}"}
+        wanted = {_placeholder_day(): f"empty-{schema}"}
     present = lake.days(table)
     written = None
     for day, token in sorted(wanted.items()):
@@ -286,7 +276,8 @@ def write_partition(
     lake = _as_lake(lake)
     day = day.isoformat() if hasattr(day, "isoformat") else str(day)
     load_id = _load_ids(con, table, scan=False).get(day) or uuid.uuid4().hex
-    written = _write_day(con, lake, table, day, f"{load_id}-{_columns_hash(con, table)}")
+    schema = _schema_token(_columns(con, table))
+    written = _write_day(con, lake, table, day, f"{load_id}-{schema}")
     placeholder = lake.file(table, _placeholder_day())
     if day != _placeholder_day() and (lake.token(placeholder) or "").startswith("empty-"):
         # the empty file of a table that had no day loaded yet
@@ -296,7 +287,8 @@ def write_partition(
 
 def write_table(con: duckdb.DuckDBPyConnection, lake: Lake | str | Path, table: str) -> int:
     """Replace an unpartitioned table in the lake with WORK's rows; the rows written."""
-    return _write_whole(con, _as_lake(lake), table, _table_token(con, table))
+    token = _table_token(con, table, _schema_token(_columns(con, table)))
+    return _write_whole(con, _as_lake(lake), table, token)
 
 
 def _write_whole(con: duckdb.DuckDBPyConnection, lake: Lake, table: str, token: str) -> int:
@@ -313,12 +305,14 @@ def sync(
     lake = _as_lake(lake)
     written: dict[str, int] = {}
     for table in raw_tables(con):
-        if _partitioned(con, table):
-            rows = _sync_partitioned(con, lake, table, scan=force, force=force)
+        columns = _columns(con, table)
+        schema = _schema_token(columns)
+        if _partitioned(table, columns):
+            rows = _sync_partitioned(con, lake, table, schema, scan=force, force=force)
             if rows is not None:
                 written[table] = rows
             continue
-        token = _table_token(con, table)
+        token = _table_token(con, table, schema)
         if force or lake.token(lake.file(table)) != token:
             written[table] = _write_whole(con, lake, table, token)
     return written
