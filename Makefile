@@ -59,8 +59,12 @@ ui: setup
 	DAGSTER_HOME="$${DAGSTER_HOME:-$$($(UV) run --frozen python -m orchestration.instance)}" \
 		$(UV) run --frozen dagster dev -h 127.0.0.1 -p 3000
 
+# A module's tests share one worker when marked with an xdist_group (its
+# published warehouse or local Spark is made once). Groups go out in the order
+# they are collected: the dbt and end-to-end ones first, the many quick unit
+# tests last, where they fill whichever worker finishes first.
 test: setup
-	$(UV) run --frozen pytest -n 2 --dist loadgroup
+	$(UV) run --frozen pytest -n 2 --dist loadgroup --no-loadscope-reorder
 
 # The dbt project on local Spark alone (also part of `make test`): the
 # conformance case and a generated organisation against DuckDB.
