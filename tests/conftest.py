@@ -20,10 +20,30 @@ from tests.generated_org import generated_landing
 CONFORMANCE = REPO_ROOT / "tests" / "fixtures" / "conformance"
 
 
+# The Dagster instance of a test's `aiw run`s: Dagster's in-memory event log
+# (a run's events live as long as its instance, with no SQLite file written
+# per event) beside SQLite run storage. What a test asserts is in the DuckDB
+# files and the run's outcome; tests/integration/test_dagster_instance.py
+# checks the SQLite instance `aiw run` records in by default.
+TEST_DAGSTER_YAML = """\
+event_log_storage:
+  module: dagster._core.storage.event_log
+  class: InMemoryEventLogStorage
+telemetry:
+  enabled: false
+"""
+
+
+def in_memory_dagster_home(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "dagster.yaml").write_text(TEST_DAGSTER_YAML)
+    return folder
+
+
 def made_once(tmp_path_factory, name: str, make: Callable[[Path], None]) -> Path:
     """The folder `name`, filled by `make(folder)` once per test session and
     shared by the xdist workers (one makes it, the others wait for it). `make`
-    runs with DAGSTER_HOME unset, as every test does; tests never change it."""
+    runs in a Dagster home of its own, as every test does."""
     root = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         root = root.parent  # the session's folder, above each worker's own
@@ -34,7 +54,9 @@ def made_once(tmp_path_factory, name: str, make: Callable[[Path], None]) -> Path
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir()
             with pytest.MonkeyPatch.context() as patch:
-                patch.delenv("DAGSTER_HOME", raising=False)
+                patch.setenv(
+                    "DAGSTER_HOME", str(in_memory_dagster_home(root / f"{name}.dagster_home"))
+                )
                 make(folder)
             done.touch()
     return folder
@@ -113,6 +135,5 @@ def _isolated_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("AIW_LANDING", str(tmp_path / "no-landing"))
     monkeypatch.setenv("AIW_WAREHOUSE", str(tmp_path / "no-warehouse.duckdb"))
     monkeypatch.setenv("AIW_WORK_DB", str(tmp_path / "no-work.duckdb"))
-    # `aiw run` records in dagster_home/ beside each test's warehouse, never in
-    # an instance of the machine.
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    # `aiw run` records in a home of the test's own, never in an instance of the machine.
+    monkeypatch.setenv("DAGSTER_HOME", str(in_memory_dagster_home(tmp_path / "test-dagster-home")))
