@@ -1,7 +1,8 @@
 """Run a command that ends with the process that started it.
 
-`python -m orchestration.child_guard [--env K=V]... [--env-default K=V]... COMMAND [ARGS...]`
-sets the given environment variables (`--env-default` only where unset), asks Linux to send
+`python -m orchestration.child_guard [--env K=V]... [--env-default K=V]... [--cwd DIR] COMMAND [ARGS...]`
+sets the given environment variables (`--env-default` only where unset) and
+working directory, asks Linux to send
 SIGTERM to this process when its parent dies (PR_SET_PDEATHSIG), then replaces
 itself with COMMAND: the setting survives exec. dbt is started this way, so a
 SIGKILLed `aiw run` (which can run no clean-up of its own) does not leave dbt
@@ -26,18 +27,25 @@ def command(
     executable: str,
     env: dict[str, str] | None = None,
     env_defaults: dict[str, str] | None = None,
+    cwd: str | os.PathLike | None = None,
 ) -> list[str]:
     """The argv prefix that starts `executable` under this guard, with `env`
-    set and `env_defaults` set where its environment does not say otherwise."""
+    set, `env_defaults` set where its environment does not say otherwise, and
+    in directory `cwd` when given."""
     options = [f"--env={k}={v}" for k, v in (env or {}).items()]
     options += [f"--env-default={k}={v}" for k, v in (env_defaults or {}).items()]
+    if cwd is not None:
+        options.append(f"--cwd={os.fspath(cwd)}")
     return [sys.executable, "-m", "orchestration.child_guard", *options, executable]
 
 
-def _apply_env_options(argv: list[str]) -> list[str]:
-    """Set the --env/--env-default assignments leading `argv`; the rest is the command."""
-    while argv and argv[0].startswith(("--env=", "--env-default=")):
+def _apply_options(argv: list[str]) -> list[str]:
+    """Apply the --env/--env-default/--cwd options leading `argv`; the rest is the command."""
+    while argv and argv[0].startswith(("--env=", "--env-default=", "--cwd=")):
         option, _, assignment = argv.pop(0).partition("=")
+        if option == "--cwd":
+            os.chdir(assignment)
+            continue
         name, _, value = assignment.partition("=")
         if option == "--env":
             os.environ[name] = value
@@ -58,11 +66,11 @@ def _die_with_parent() -> None:
 
 
 def main(argv: list[str]) -> None:
-    argv = _apply_env_options(list(argv))
+    argv = _apply_options(list(argv))
     if not argv:
         sys.exit(
             "usage: python -m orchestration.child_guard [--env K=V]... [--env-default K=V]... "
-            "COMMAND [ARGS...]"
+            "[--cwd DIR] COMMAND [ARGS...]"
         )
     if sys.platform.startswith("linux"):
         _die_with_parent()

@@ -18,7 +18,7 @@ from dagster_dbt import (
 )
 
 from orchestration import child_guard, shortcuts
-from orchestration.dbt_manifest import ensure_manifest
+from orchestration.dbt_manifest import WORK_DB_ENV, ensure_manifest
 from orchestration.settings import DBT_PROJECT_DIR, dbt_executable, engine
 
 
@@ -47,8 +47,15 @@ def warehouse_dbt_cli(work_path: Path) -> WarehouseDbtCli:
     ends when the process that runs it is killed instead of holding the WORK
     database's lock as an orphan. The guard sets the profile's AIW_WORK_DB in
     dbt's process only: the Dagster process's environment is left alone, so
-    runs for other warehouses in it are not affected."""
-    env = {"AIW_WORK_DB": str(work_path)}
+    runs for other warehouses in it are not affected.
+
+    dbt starts in the WORK database's folder, and the profile names the file
+    relative to it: dbt keeps its parse only while the profile's connection
+    settings stay the same, so every WORK file of the same name (the default
+    warehouse.work.duckdb) reuses the parse `make manifest` made
+    (orchestration/dbt_manifest.py) on its first run instead of parsing anew."""
+    work_path = Path(work_path).resolve()
+    env = {WORK_DB_ENV: work_path.name}
     if engine() == "spark":
         # JAVA_HOME and the folders of the `spark` target (orchestration.spark_env)
         from orchestration.spark_env import spark_environment
@@ -65,6 +72,7 @@ def warehouse_dbt_cli(work_path: Path) -> WarehouseDbtCli:
         # models only, not relationship tests reaching unselected ones
         # (dbt's default); dagster-dbt's own choice, when it makes one, wins.
         env_defaults={"DBT_INDIRECT_SELECTION": "cautious", **env_spark},
+        cwd=work_path.parent,
     )
     return WarehouseDbtCli(
         project_dir=dbt_project(), dbt_executable=python, global_config_flags=guard

@@ -6,9 +6,13 @@ Kept apart from orchestration.dbt, which imports Dagster and dagster-dbt
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.settings import DBT_PROJECT_DIR, DEFAULT_WAREHOUSE, work_path_for
+
+# The profile's WORK database (dbt_project/profiles.yml).
+WORK_DB_ENV = "AIW_WORK_DB"
 
 MANIFEST_INPUTS = ("models", "macros", "seeds", "snapshots", "tests", "dbt_project.yml")
 
@@ -27,13 +31,25 @@ def manifest_is_stale(project_dir: Path = DBT_PROJECT_DIR) -> bool:
 
 
 def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR) -> None:
-    """Parse the dbt project when its manifest is missing or older than its sources."""
+    """Parse the dbt project when its manifest is missing or older than its
+    sources. It is parsed for the WORK file name a run gives the profile for
+    the default warehouse (orchestration.dbt.warehouse_dbt_cli), so that a
+    run's dbt, handed this parse for a new WORK database, can keep it."""
     if not manifest_is_stale(project_dir):
         return
     from dbt.cli.main import dbtRunner
 
-    result = dbtRunner().invoke(
-        ["parse", "--project-dir", str(project_dir), "--profiles-dir", str(project_dir), "--quiet"]
-    )
+    previous = os.environ.get(WORK_DB_ENV)
+    os.environ[WORK_DB_ENV] = work_path_for(Path(DEFAULT_WAREHOUSE)).name
+    try:
+        result = dbtRunner().invoke(
+            ["parse", "--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
+             "--quiet"]
+        )  # fmt: skip
+    finally:
+        if previous is None:
+            os.environ.pop(WORK_DB_ENV, None)
+        else:
+            os.environ[WORK_DB_ENV] = previous
     if not result.success:
         raise RuntimeError(f"dbt parse failed: {result.exception}")

@@ -88,9 +88,8 @@ def report_path_for(serving: Path) -> Path:
 
 
 def dbt_target_path_for(work: Path) -> Path:
-    """dbt's target folder for one WORK database. dbt's partial-parse state
-    embeds the profile's database path, so a folder per database lets every
-    run after a database's first skip the full re-parse."""
+    """dbt's target folder for one WORK database: its run results and its
+    parse, which stays valid while the database's profile settings do."""
     work = Path(work).resolve()
     return work.parent / f"{work.stem}.dbt-target"
 

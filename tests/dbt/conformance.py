@@ -191,12 +191,14 @@ def compare_all(con, expected_dir: str | Path) -> dict[str, list[str]]:
     return results
 
 
+DOUBLE_DIGITS = 12
+
+
 def differing_tables(
     a_path: str | Path,
     b_path: str | Path,
     schemas: tuple[str, ...],
     exclude: tuple[str, ...] = (),
-    digits: int = 12,
     tolerance: float | None = None,
 ) -> list[str]:
     """Tables of `schemas` that differ between two DuckDB files (or exist in only
@@ -204,7 +206,7 @@ def differing_tables(
 
     `exclude` names tables (schema.table) left out, such as a run log.
     Parallel float sums may differ in the last bits between two builds, so
-    doubles are compared on `digits` significant digits (12), everything else
+    doubles are compared on DOUBLE_DIGITS significant digits, everything else
     exactly. Two engines add in different orders, and two values within the
     last bits of each other can round to different digits (0.6528477675 and
     0.6528477675000001), so with `tolerance` doubles instead match when within
@@ -252,7 +254,7 @@ def differing_tables(
                 only_a, only_b = _unmatched_within(con, name, columns, tolerance)
             else:
                 select_list = ", ".join(
-                    f"printf('%.{digits}g', \"{column}\")"
+                    f"printf('%.{DOUBLE_DIGITS}g', \"{column}\")"
                     if data_type in ("DOUBLE", "FLOAT")
                     else f'"{column}"'
                     for column, data_type in columns

@@ -49,6 +49,15 @@ def test_second_run_of_the_same_partitions_changes_nothing(serving, tmp_path):
     assert after == before
 
 
+def test_the_first_run_of_a_new_warehouse_keeps_the_projects_dbt_parse(conformance_published):
+    # The published folder holds one run. Its dbt started from the parse
+    # `make manifest` made (dagster-dbt copies it into the run's target):
+    # dbt kept it instead of parsing the project anew.
+    log = (conformance_published / "warehouse.work.dbt-target" / "dbt.log").read_text()
+    assert "Unable to do partial parsing" not in log
+    assert "Partial parsing enabled" in log
+
+
 def test_serving_file_has_no_raw_or_personal_data_in_marts(serving):
     _, warehouse = serving
     con = duckdb.connect(str(warehouse), read_only=True)

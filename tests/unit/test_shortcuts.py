@@ -28,15 +28,19 @@ def test_the_dbt_resource_builds_no_adapter():
     assert resource._initialize_dbt_core_adapter(["build"]) is None
 
 
-def test_child_guard_sets_and_defaults_environment_of_the_command():
+def test_child_guard_sets_environment_and_directory_of_the_command(tmp_path):
     from orchestration import child_guard
 
     argv = child_guard.command(
         sys.executable,
         env={"AIW_T_SET": "work=/a b"},
         env_defaults={"AIW_T_DEFAULT": "cautious", "AIW_T_KEPT": "default"},
+        cwd=tmp_path,
     )
-    probe = "import os; print(os.environ['AIW_T_SET'], os.environ['AIW_T_DEFAULT'], os.environ['AIW_T_KEPT'])"
+    probe = (
+        "import os; print(os.environ['AIW_T_SET'], os.environ['AIW_T_DEFAULT'], "
+        "os.environ['AIW_T_KEPT'], os.getcwd())"
+    )
     result = subprocess.run(
         [*argv, "-c", probe],
         cwd=REPO_ROOT,
@@ -46,7 +50,7 @@ def test_child_guard_sets_and_defaults_environment_of_the_command():
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["work=/a", "b", "cautious", "caller"]
+    assert result.stdout.split() == ["work=/a", "b", "cautious", "caller", str(tmp_path)]
 
 
 def test_great_expectations_warms_up_once_on_a_thread():
