@@ -129,11 +129,17 @@ def dbt_manifest() -> Path:
     return DBT_PROJECT_DIR / "target" / "manifest.json"
 
 
+@pytest.fixture(scope="session")
+def _tests_dagster_home(tmp_path_factory) -> Path:
+    # one per xdist worker, outside every test's tmp_path (tests list theirs)
+    return in_memory_dagster_home(tmp_path_factory.mktemp("dagster-home"))
+
+
 @pytest.fixture(autouse=True)
-def _isolated_environment(monkeypatch, tmp_path):
+def _isolated_environment(monkeypatch, tmp_path, _tests_dagster_home):
     """Nothing a test does may touch data/ in the working directory."""
     monkeypatch.setenv("AIW_LANDING", str(tmp_path / "no-landing"))
     monkeypatch.setenv("AIW_WAREHOUSE", str(tmp_path / "no-warehouse.duckdb"))
     monkeypatch.setenv("AIW_WORK_DB", str(tmp_path / "no-work.duckdb"))
-    # `aiw run` records in a home of the test's own, never in an instance of the machine.
-    monkeypatch.setenv("DAGSTER_HOME", str(in_memory_dagster_home(tmp_path / "test-dagster-home")))
+    # `aiw run` records in the tests' home, never in an instance of the machine.
+    monkeypatch.setenv("DAGSTER_HOME", str(_tests_dagster_home))
