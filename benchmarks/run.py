@@ -40,7 +40,7 @@ SCALES = {
     # A quick look in under a minute: backfill (Mon-Thu), the daily run of the
     # Friday, extraction and publish of a small organisation. The pipeline runs
     # in this process, imported once while the data is generated (InProcessWarmUp);
-    # a run's fixed cost (about 17 s warm, 13 s of it dbt) is most of the time.
+    # a run's fixed cost (most of it dbt's start and its nodes) is most of the time.
     "small": {
         "employees": 300,
         "days": 5,
@@ -557,5 +557,5 @@ if __name__ == "__main__":
     main()
     from orchestration.shortcuts import exit_without_teardown
 
-    # The in-process scale holds Dagster, dbt and GE: their teardown is 2 s of CPU.
+    # The in-process scale holds Dagster, dbt and GE: their teardown costs CPU for nothing.
     exit_without_teardown(0)
