@@ -6,13 +6,30 @@ Kept apart from orchestration.dbt, which imports Dagster and dagster-dbt
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from orchestration.settings import DBT_PROJECT_DIR, DEFAULT_WAREHOUSE, work_path_for
 
 # The profile's WORK database (dbt_project/profiles.yml).
 WORK_DB_ENV = "AIW_WORK_DB"
+
+
+@contextlib.contextmanager
+def profile_work_db(value: str | os.PathLike) -> Iterator[None]:
+    """The profile's WORK database for dbt invoked in this process, restored after."""
+    previous = os.environ.get(WORK_DB_ENV)
+    os.environ[WORK_DB_ENV] = os.fspath(value)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(WORK_DB_ENV, None)
+        else:
+            os.environ[WORK_DB_ENV] = previous
+
 
 MANIFEST_INPUTS = ("models", "macros", "seeds", "snapshots", "tests", "dbt_project.yml")
 
@@ -39,17 +56,10 @@ def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR) -> None:
         return
     from dbt.cli.main import dbtRunner
 
-    previous = os.environ.get(WORK_DB_ENV)
-    os.environ[WORK_DB_ENV] = work_path_for(Path(DEFAULT_WAREHOUSE)).name
-    try:
+    with profile_work_db(work_path_for(Path(DEFAULT_WAREHOUSE)).name):
         result = dbtRunner().invoke(
             ["parse", "--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
              "--quiet"]
         )  # fmt: skip
-    finally:
-        if previous is None:
-            os.environ.pop(WORK_DB_ENV, None)
-        else:
-            os.environ[WORK_DB_ENV] = previous
     if not result.success:
         raise RuntimeError(f"dbt parse failed: {result.exception}")

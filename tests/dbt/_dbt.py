@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
 import pytest
 from dbt.cli.main import dbtRunner, dbtRunnerResult
+
+from orchestration.dbt_manifest import profile_work_db
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -79,16 +80,11 @@ def run_dbt(args: Sequence[str], work_dir: Path, work_db: Path) -> dbtRunnerResu
     Target and log paths go under `work_dir` so tests never write into
     dbt_project/ and can run in parallel; the database is closed afterwards.
     """
-    previous = os.environ.get("AIW_WORK_DB")
-    os.environ["AIW_WORK_DB"] = str(work_db)
-    try:
-        return _invoke(args, work_dir)
-    finally:
-        release_duckdb()
-        if previous is None:
-            os.environ.pop("AIW_WORK_DB", None)
-        else:
-            os.environ["AIW_WORK_DB"] = previous
+    with profile_work_db(work_db):
+        try:
+            return _invoke(args, work_dir)
+        finally:
+            release_duckdb()
 
 
 def _invoke(args: Sequence[str], work_dir: Path) -> dbtRunnerResult:
